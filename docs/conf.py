@@ -1,0 +1,99 @@
+"""Sphinx configuration: furo, MyST pages, and a gallery executed at build time."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import torch
+
+import rnnstate
+
+DOCS = Path(__file__).parent
+ROOT = DOCS.parent
+
+project = "rnnstate"
+author = "the rnnstate developers"
+copyright = "2026, the rnnstate developers"  # noqa: A001 - Sphinx's name for it
+release = rnnstate.__version__
+version = release
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.viewcode",
+    "sphinx_copybutton",
+    "sphinx_gallery.gen_gallery",
+]
+
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+exclude_patterns = ["_build", "inventories", "Thumbs.db", ".DS_Store"]
+nitpicky = True
+templates_path = ["_templates"]
+
+# -- MyST ---------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# -- autodoc and napoleon (numpydoc-style docstrings) -------------------------
+autodoc_typehints = "none"  # the docstrings carry the types, in PyTorch's words
+autodoc_member_order = "bysource"
+autodoc_default_options = {"members": True}
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_ivar = True
+napoleon_preprocess_types = True
+napoleon_type_aliases = {"sequence": ":term:`sequence`"}
+
+# -- intersphinx: committed inventories first, so the build needs no network --
+# docs/inventories/make_inventories.py writes them; see its docstring.
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3", (str(DOCS / "inventories" / "python.inv"), None)),
+    "torch": (
+        "https://docs.pytorch.org/docs/stable",
+        (str(DOCS / "inventories" / "torch.inv"), None),
+    ),
+    "matplotlib": (
+        "https://matplotlib.org/stable",
+        (str(DOCS / "inventories" / "matplotlib.inv"), None),
+    ),
+}
+
+# -- sphinx-gallery -------------------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    # Execute every script, not only plot_*.py: every page is a live result.
+    "filename_pattern": r"\.py$",
+    "ignore_pattern": r"__init__\.py",
+    "within_subsection_order": "FileNameSortKey",
+    "doc_module": ("rnnstate",),
+    "backreferences_dir": "gen_modules/backreferences",
+    "reference_url": {"rnnstate": None},
+    "download_all_examples": True,
+    "remove_config_comments": True,
+    "capture_repr": ("_repr_html_", "__repr__"),
+    "matplotlib_animations": False,
+    "min_reported_time": 1,
+    "first_notebook_cell": (
+        "# This notebook needs torch, matplotlib and rnnstate; from a clone of rnnstate:\n"
+        '# %pip install -c constraints.txt ".[plot]"'
+    ),
+}
+
+# -- HTML ---------------------------------------------------------------------
+html_theme = "furo"
+html_title = "rnnstate"
+html_static_path = ["_static"]
+html_css_files = ["rnnstate.css"]
+html_theme_options = {
+    "light_logo": "logo-light.svg",
+    "dark_logo": "logo-dark.svg",
+    "announcement": (
+        f"Every output on this site was produced while it was built, by PyTorch "
+        f"{torch.__version__} on {platform.machine()} CPU, Python {platform.python_version()}."
+    ),
+}
+html_context = {"torch_version": torch.__version__}
