@@ -32,7 +32,7 @@ def install(session: nox.Session, *groups: str, extras: str = "plot") -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite and doctests with branch coverage of rnnstate/."""
-    install(session, "test")
+    install(session, "test", "docs")  # docs: the tests build throwaway sites
     session.run(
         "pytest",
         "--cov",

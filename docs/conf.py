@@ -14,7 +14,7 @@ ROOT = DOCS.parent
 
 project = "rnnstate"
 author = "the rnnstate developers"
-copyright = "2026, the rnnstate developers"  # noqa: A001 - Sphinx's name for it
+copyright = "2026, the rnnstate developers"
 release = rnnstate.__version__
 version = release
 

@@ -6,7 +6,7 @@ Needs matplotlib (``pip install rnnstate[plot]``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -26,7 +26,7 @@ _FINAL = "#3b6fb6"
 _PAD = "#f2f2f2"
 
 
-def _cell_style(tags: list[str]) -> dict[str, object]:
+def _cell_style(tags: list[str]) -> dict[str, Any]:
     """Colours of one cell: blue if in h_n, orange if in output, hatched if padding."""
     if "h_n" in tags:
         face = _FINAL

@@ -52,6 +52,12 @@ def _state(
     return _check_state(tensor, layout, name, resolved), resolved
 
 
+def _by_layer(state: torch.Tensor, layout: Layout) -> torch.Tensor:
+    # (num_layers*D, ...) -> (num_layers, D, ...): h_n is layer-major. reshape is a
+    # view for the contiguous states modules return, a copy otherwise.
+    return state.reshape(layout.num_layers, layout.num_directions, *state.shape[1:])
+
+
 def split_hidden(
     state: torch.Tensor, module: nn.Module, *, kind: Kind | None = None
 ) -> torch.Tensor:
@@ -72,9 +78,9 @@ def split_hidden(
     Returns
     -------
     torch.Tensor
-        A view of shape ``(num_layers, D, N, H)``, or ``(num_layers, D, H)`` for
-        unbatched input; ``[layer, 0]`` is the forward and ``[layer, 1]`` the
-        backward direction.
+        Shape ``(num_layers, D, N, H)``, or ``(num_layers, D, H)`` for unbatched
+        input; a view of ``state`` unless it is not contiguous. ``[layer, 0]`` is
+        the forward and ``[layer, 1]`` the backward direction.
 
     Raises
     ------
@@ -94,7 +100,7 @@ def split_hidden(
     """
     layout = describe(module)
     tensor, _ = _state(state, layout, "state", kind)
-    return tensor.unflatten(0, (layout.num_layers, layout.num_directions))
+    return _by_layer(tensor, layout)
 
 
 def final_state(
@@ -148,7 +154,7 @@ def final_state(
             f"{-layout.num_layers} to {layout.num_layers - 1}"
         )
     tensor, _ = _state(state, layout, "state", kind)
-    per_layer = tensor.unflatten(0, (layout.num_layers, layout.num_directions))[layer]
+    per_layer = _by_layer(tensor, layout)[layer]
     # (D, N, H) -> (N, D, H) -> (N, D*H); unbatched (D, H) -> (D*H,)
     return per_layer.movedim(0, -2).flatten(-2)
 
@@ -347,7 +353,7 @@ def merge_directions(
     if how not in ("sum", "mean", "concat"):
         raise ValueError(f"how must be 'sum', 'mean' or 'concat', got {how!r}")
     tensor, _ = _state(state, layout, "state", kind)
-    split = tensor.unflatten(0, (layout.num_layers, 2))
+    split = _by_layer(tensor, layout)
     if how == "sum":
         return split.sum(1)
     if how == "mean":

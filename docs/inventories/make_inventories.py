@@ -21,6 +21,15 @@ HERE = Path(__file__).parent
 Entry = tuple[str, str, str]
 
 
+# fmt: off
+TENSOR_METHODS = [
+    "abs", "backward", "chunk", "clone", "contiguous", "detach", "dim", "double", "eq",
+    "flatten", "float", "item", "max", "mean", "movedim", "numel", "permute", "reshape",
+    "size", "split", "squeeze", "sum", "tolist", "transpose", "unflatten", "unsqueeze", "view",
+]
+# fmt: on
+
+
 def _torch() -> list[Entry]:
     entries: list[Entry] = [
         ("torch.Tensor", "py:class", "tensors.html#torch.Tensor"),
@@ -78,15 +87,7 @@ def _torch() -> list[Entry]:
             "torch.nn.functional.cross_entropy",
             "torch.use_deterministic_algorithms",
         ],
-        "py:method": [
-            f"torch.Tensor.{name}"
-            for name in [
-                "abs", "backward", "chunk", "clone", "contiguous", "detach", "dim", "double",
-                "eq", "flatten", "float", "item", "max", "mean", "movedim", "numel", "permute",
-                "reshape", "size", "split", "squeeze", "sum", "tolist", "transpose", "unflatten",
-                "unsqueeze", "view",
-            ]  # fmt: skip
-        ]
+        "py:method": [f"torch.Tensor.{name}" for name in TENSOR_METHODS]
         + [f"torch.nn.Module.{name}" for name in ["eval", "forward", "parameters", "train"]],
     }
     for role, names in generated.items():
@@ -148,9 +149,7 @@ def write(path: Path, project: str, version: str, entries: list[Entry]) -> None:
         f"# Version: {version}\n"
         "# The remainder of this file is compressed using zlib.\n"
     )
-    body = "".join(
-        f"{name} {role} 1 {uri} -\n" for name, role, uri in sorted(set(entries))
-    )
+    body = "".join(f"{name} {role} 1 {uri} -\n" for name, role, uri in sorted(set(entries)))
     path.write_bytes(header.encode() + zlib.compress(body.encode(), 9))
 
 
