@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import sys
 from pathlib import Path
 
 import torch
@@ -11,6 +12,7 @@ import rnnstate
 
 DOCS = Path(__file__).parent
 ROOT = DOCS.parent
+sys.path.insert(0, str(DOCS / "_ext"))
 
 project = "rnnstate"
 author = "the rnnstate developers"
@@ -26,6 +28,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinx_gallery.gen_gallery",
+    "rnnstate_tables",  # docs/_ext: tables computed and verified at build time
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}

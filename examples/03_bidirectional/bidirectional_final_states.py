@@ -80,7 +80,12 @@ assert not torch.equal(last_step, both_finals)
 # :func:`rnnstate.last_output` give it from either tensor.
 feature = torch.cat((h_n[-2], h_n[-1]), dim=1)
 from_output = torch.cat((output[:, -1, :H], output[:, 0, H:]), dim=1)
-print("feature:", tuple(feature.shape), " equals the halves of output:", torch.equal(feature, from_output))
+print(
+    "feature:",
+    tuple(feature.shape),
+    " equals the halves of output:",
+    torch.equal(feature, from_output),
+)
 assert torch.equal(feature, from_output)
 assert torch.equal(feature, rnnstate.final_state(h_n, gru))
 assert torch.equal(feature, rnnstate.last_output(output, gru))
@@ -94,7 +99,9 @@ assert torch.equal(feature, rnnstate.last_output(output, gru))
 wrong = h_n.reshape(N, -1)
 sample_0 = torch.cat([h_n[k, 0] for k in range(4)])  # every state of sample 0
 print("reshape:", tuple(wrong.shape), " row 0 is sample 0:", torch.equal(wrong[0], sample_0))
-print("row 0 of the reshape is h_n[0] for samples 0..3:", torch.equal(wrong[0], h_n[0, :4].flatten()))
+print(
+    "row 0 of the reshape is h_n[0] for samples 0..3:", torch.equal(wrong[0], h_n[0, :4].flatten())
+)
 assert not torch.equal(wrong[0], sample_0)
 assert torch.equal(wrong[0], h_n[0, :4].flatten())
 

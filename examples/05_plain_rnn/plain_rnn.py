@@ -17,7 +17,9 @@ import rnnstate
 torch.manual_seed(0)
 x = torch.randn(3, 5, 4)  # (N, L, H_in)
 for nonlinearity in ("tanh", "relu"):
-    rnn = nn.RNN(4, 6, num_layers=2, nonlinearity=nonlinearity, batch_first=True, bidirectional=True)
+    rnn = nn.RNN(
+        4, 6, num_layers=2, nonlinearity=nonlinearity, batch_first=True, bidirectional=True
+    )
     output, h_n = rnn(x)
     print(f"{nonlinearity}: output {tuple(output.shape)}, h_n {tuple(h_n.shape)}")
     assert (output.shape, h_n.shape) == ((3, 5, 12), (4, 3, 6))
@@ -43,7 +45,9 @@ with torch.no_grad():
     relu.weight_hh_l0.mul_(3)  # a large recurrent weight makes the growth visible
 _, relu_h_n = relu(x)
 _, tanh_h_n = rnn(x)
-print(f"largest |h_n|: relu {relu_h_n.abs().max().item():.2f}, tanh {tanh_h_n.abs().max().item():.2f}")
+print(
+    f"largest |h_n|: relu {relu_h_n.abs().max().item():.2f}, tanh {tanh_h_n.abs().max().item():.2f}"
+)
 assert tanh_h_n.abs().max() < 1 < relu_h_n.abs().max()
 
 # %%

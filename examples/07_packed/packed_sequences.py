@@ -121,7 +121,9 @@ short = pack_padded_sequence(x[1:], lengths[1:], batch_first=True, enforce_sorte
 short_out, _ = gru(short)
 default_pad, _ = pad_packed_sequence(short_out, batch_first=True)
 fixed_pad, _ = pad_packed_sequence(short_out, batch_first=True, total_length=8)
-print("padded to the longest:", tuple(default_pad.shape), " total_length=8:", tuple(fixed_pad.shape))
+print(
+    "padded to the longest:", tuple(default_pad.shape), " total_length=8:", tuple(fixed_pad.shape)
+)
 assert default_pad.shape == (2, 4, 2 * H) and fixed_pad.shape == (2, 8, 2 * H)
 
 # %%

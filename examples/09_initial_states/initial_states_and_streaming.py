@@ -49,8 +49,10 @@ for chunk in x.split(4, dim=1):
 streamed = torch.cat(chunks, dim=1)
 assert state is not None
 diff = (streamed - out_default).abs().max().item()
-print(f"chunked vs one pass: max |diff| of output = {diff:.2e}, of h_n = "
-      f"{(state[0] - h_n).abs().max().item():.2e}")
+print(
+    f"chunked vs one pass: max |diff| of output = {diff:.2e}, of h_n = "
+    f"{(state[0] - h_n).abs().max().item():.2e}"
+)
 torch.testing.assert_close(streamed, out_default, rtol=1e-5, atol=1e-6)
 torch.testing.assert_close(state[0], h_n, rtol=1e-5, atol=1e-6)
 
@@ -88,7 +90,8 @@ chunked = torch.cat(pieces, dim=1)
 fwd = (chunked[..., :5] - full_out[..., :5]).abs().max().item()
 bwd = (chunked[..., 5:] - full_out[..., 5:]).abs().max().item()
 print(f"bidirectional, chunked vs one pass: forward half {fwd:.2e}, backward half {bwd:.3f}")
-assert fwd < 1e-5 < 1e-2 < bwd
+assert fwd < 1e-5
+assert bwd > 1e-2
 
 # %%
 # The picture and the checks

@@ -62,7 +62,9 @@ for hidden_size, batch in ((5, 1), (64, 8)):
     for t in range(10):
         h = cell(x[:, t], h)
         steps.append(h)
-    record("GRUCell loop vs nn.GRU", f"H={hidden_size}, N={batch}", torch.stack(steps, 1), gru(x)[0])
+    record(
+        "GRUCell loop vs nn.GRU", f"H={hidden_size}, N={batch}", torch.stack(steps, 1), gru(x)[0]
+    )
 
     lstm = nn.LSTM(3, hidden_size, batch_first=True)
     lcell = nn.LSTMCell(3, hidden_size)
@@ -72,7 +74,9 @@ for hidden_size, batch in ((5, 1), (64, 8)):
     for t in range(10):
         h, c = lcell(x[:, t], (h, c))
         steps.append(h)
-    record("LSTMCell loop vs nn.LSTM", f"H={hidden_size}, N={batch}", torch.stack(steps, 1), lstm(x)[0])
+    record(
+        "LSTMCell loop vs nn.LSTM", f"H={hidden_size}, N={batch}", torch.stack(steps, 1), lstm(x)[0]
+    )
 
 # %%
 # Streaming in chunks, feeding ``h_n`` back, against one pass.

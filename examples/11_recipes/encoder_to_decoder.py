@@ -28,7 +28,12 @@ assert h_n.shape == (layers * 2, N, H)
 # Sum and mean keep ``H``: layer ``k`` gets ``h_n[2k] + h_n[2k + 1]``.
 summed = rnnstate.merge_directions(h_n, encoder, "sum")
 forward, backward = h_n[0::2], h_n[1::2]  # (num_layers, N, H) each
-print("sum:", tuple(summed.shape), " equals h_n[0::2] + h_n[1::2]:", torch.equal(summed, forward + backward))
+print(
+    "sum:",
+    tuple(summed.shape),
+    " equals h_n[0::2] + h_n[1::2]:",
+    torch.equal(summed, forward + backward),
+)
 assert torch.equal(summed, forward + backward)
 averaged = rnnstate.merge_directions(h_n, encoder, "mean")
 torch.testing.assert_close(averaged, (forward + backward) / 2)
@@ -52,7 +57,10 @@ print("decoder outputs:", tuple(out.shape), tuple(out_wide.shape), tuple(out_bri
 # %%
 # The silent bug: ``h_n[:num_layers]`` has the right shape but the wrong rows.
 wrong = h_n[:layers]
-print("h_n[:2] is layer 0 forward and layer 0 backward:", torch.equal(wrong, h_n.view(layers, 2, N, H)[0]))
+print(
+    "h_n[:2] is layer 0 forward and layer 0 backward:",
+    torch.equal(wrong, h_n.view(layers, 2, N, H)[0]),
+)
 assert torch.equal(wrong, h_n.view(layers, 2, N, H)[0])
 
 # %%

@@ -60,7 +60,9 @@ assert torch.equal(forward_h, bi_out[:, -1, :H]) and torch.equal(backward_h, bi_
 # layer gives the top row, ``h_n[-1]``.
 stacked = nn.LSTM(3, H, num_layers=2, batch_first=True)
 s_out, (s_h, s_c) = stacked(x)
-print("top layer h:", tuple(s_h[-1].shape), " equals last output:", torch.equal(s_h[-1], s_out[:, -1]))
+print(
+    "top layer h:", tuple(s_h[-1].shape), " equals last output:", torch.equal(s_h[-1], s_out[:, -1])
+)
 assert torch.equal(s_h[-1], s_out[:, -1])
 
 # %%

@@ -28,6 +28,7 @@ class Classifier(nn.Module):
         self.head = nn.Linear(2 * hidden_size, num_classes)  # D * H_out features
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Classify a padded batch ``(N, L, H_in)`` whose valid lengths are ``lengths``."""
         packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         _, (h_n, _) = self.lstm(packed)
         feature = rnnstate.final_state(h_n, self.lstm)  # (N, 2 * hidden_size)
@@ -54,7 +55,9 @@ assert model(x, lengths).shape == (N, 2)
 # The feature equals the halves of the padded ``output`` at the right steps.
 packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
 packed_output, (h_n, c_n) = model.lstm(packed)
-same = torch.equal(rnnstate.last_output(packed_output, model.lstm), rnnstate.final_state(h_n, model.lstm))
+same = torch.equal(
+    rnnstate.last_output(packed_output, model.lstm), rnnstate.final_state(h_n, model.lstm)
+)
 print("final_state(h_n) == last_output(packed output):", same)
 assert same
 

@@ -1,0 +1,161 @@
+r"""
+The popular answer, checked claim by claim
+==========================================
+
+A question that is copied across Q&A sites asks why a GRU's ``output`` and
+``hidden`` look like "transposes of each other". The widely copied answer explains
+the layout with ``h_n.view(num_layers, num_directions, batch, hidden_size)`` and a
+series of ``torch.equal`` checks. Most of them are right; three of its lines fail
+when run (a ``SyntaxError``, a ``TypeError`` and an ``IndexError``), one claims
+``True`` where the result is ``False``, and its general recipe breaks for an LSTM.
+Each claim is run below, at the answer's own sizes, with its real result.
+"""
+
+# %%
+import torch
+from torch import nn
+
+import rnnstate
+
+torch.manual_seed(0)
+inp = torch.randn(1024, 112, 8)
+
+# %%
+# Claim: ``output`` and ``h_n`` are not the same tensor. **Right.**
+gru = nn.GRU(input_size=8, hidden_size=50, num_layers=3, batch_first=True)
+out, hn = gru(inp)
+print("torch.equal(out, hn):", torch.equal(out, hn))
+assert not torch.equal(out, hn)
+
+# %%
+# Claim: ``hn.view(num_layers, num_directions, batch, hidden_size)`` separates
+# layers and directions, here ``hn.view(3, 1, 1024, 50)``, and the last step of
+# ``out`` is ``hn_conceptual_view[-1, 0]``. **Right**, and it does not depend on
+# ``batch_first``: ``h_n`` is never batch-first.
+hn_conceptual_view = hn.view(3, 1, 1024, 50)
+print("torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :]):",
+      torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :]))  # fmt: skip
+assert torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :])
+
+# %%
+# The bidirectional example
+# -------------------------
+# Claim: the module is built with ``nn.GRU(input_size = 8, hidden_size = 50,
+# num_layers = 3, batch_first = True bidirectional = True)``.
+# **Wrong as written:** a comma is missing, so it does not parse.
+line = "gru = nn.GRU(input_size = 8, hidden_size = 50, num_layers = 3, batch_first = True bidirectional = True)"  # noqa: E501
+try:
+    compile(line, "<answer>", "exec")
+except SyntaxError as error:
+    print("SyntaxError:", error.msg)
+else:
+    raise AssertionError("the line parsed")
+
+# %%
+# With the comma added it runs, and the rest of the section can be checked.
+gru = nn.GRU(input_size=8, hidden_size=50, num_layers=3, batch_first=True, bidirectional=True)
+out, hn = gru(inp)
+hn_conceptual_view = hn.view(3, 2, 1024, 50)
+print("out:", tuple(out.shape), " hn:", tuple(hn.shape))
+
+# %%
+# Claim: ``torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :])`` is ``False``
+# because the shapes differ, ``(1024, 100)`` against ``(1024, 50)``. **Right.**
+print("torch.equal:", torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :]),
+      " shapes:", tuple(out[:, 0].shape), tuple(hn_conceptual_view[-1, 0, :, :].shape))  # fmt: skip
+assert not torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :])
+assert out[:, 0].shape == (1024, 100) and hn_conceptual_view[-1, 0].shape == (1024, 50)
+
+# %%
+# Claim: the forward direction's final state is the first 50 features of the last
+# step: ``torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :])`` is ``True``.
+# **Right.**
+print("torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :]):",
+      torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :]))  # fmt: skip
+assert torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :])
+
+# %%
+# Claim: ``torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 1, :, :])`` is ``True``
+# for the backward direction. **Wrong: it is False.** ``out[:, -1, :50]`` is the
+# *forward* state; the backward direction's final state is the *second* half of
+# step *0*, ``out[:, 0, 50:]``, which the answer's general section gets right.
+claimed = torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 1, :, :])
+corrected = torch.equal(out[:, 0, 50:], hn_conceptual_view[-1, 1, :, :])
+print("as written: ", claimed)
+print("corrected, torch.equal(out[:, 0, 50:], hn_conceptual_view[-1, 1, :, :]):", corrected)
+assert not claimed and corrected
+
+# %%
+# The general recipe
+# ------------------
+# Claim: the module is built with ``nn.RECURRENT_MODULE(num_layers = X,
+# hidden_state = H, batch_first = True)``. **Wrong:** the argument is
+# ``hidden_size``, and ``input_size`` is required too.
+try:
+    nn.GRU(num_layers=3, hidden_state=50, batch_first=True)  # type: ignore[call-arg]
+except TypeError as error:
+    print("TypeError:", error)
+else:
+    raise AssertionError("hidden_state was accepted")
+
+# %%
+# Claim: with ``S`` the sequence length, ``torch.equal(output[:, S, :],
+# hn_conceptual_view[-1, 0, :, :])`` is ``True``. **Wrong:** indices run from 0 to
+# ``S - 1``, so index ``S`` is out of range. The last step is ``-1`` (or ``S - 1``).
+S = inp.shape[1]
+try:
+    out[:, S, :]
+except IndexError as error:
+    print("IndexError:", error)
+else:
+    raise AssertionError("index S was accepted")
+
+# %%
+# Claim: for a bidirectional module, ``torch.equal(output[:, S, :H], ...)`` for the
+# forward state (the same ``IndexError``; ``output[:, -1, :H]`` is right, as above)
+# and ``torch.equal(output[:, 0, H:], hn_conceptual_view[-1, 1, :, :])`` for the
+# backward one. **Right** (the second).
+print("torch.equal(output[:, 0, H:], hn_conceptual_view[-1, 1, :, :]):",
+      torch.equal(out[:, 0, 50:], hn_conceptual_view[-1, 1, :, :]))  # fmt: skip
+assert torch.equal(out[:, 0, 50:], hn_conceptual_view[-1, 1, :, :])
+
+# %%
+# Claim: ``RECURRENT_MODULE`` can be a GRU or an LSTM in ``output, hn =
+# rnn_module(inp)``. **Only for a GRU (or RNN):** an LSTM returns ``(h_n, c_n)`` as
+# its second value, so ``hn.view`` fails. Unpack ``output, (hn, cn)`` instead.
+lstm = nn.LSTM(input_size=8, hidden_size=50, num_layers=3, batch_first=True)
+output, hn = lstm(inp[:4])
+try:
+    hn.view(3, 1, 4, 50)  # type: ignore[attr-defined]
+except AttributeError as error:
+    print("AttributeError:", error)
+else:
+    raise AssertionError("a tuple had .view")
+output, (hn, cn) = lstm(inp[:4])
+print("with output, (hn, cn):", torch.equal(output[:, -1], hn.view(3, 1, 4, 50)[-1, 0]))
+assert torch.equal(output[:, -1], hn.view(3, 1, 4, 50)[-1, 0])
+
+# %%
+# The question itself
+# -------------------
+# The asker saw rows of ``output`` reappear in ``hidden`` and asked whether they
+# are transposes. Their printout has ``output`` with one step next to a ``hidden``
+# with two layers: with a sequence of length 1, ``output``'s only step *is* the top
+# layer's final state. Nothing is transposed.
+asker = nn.GRU(input_size=8, hidden_size=50, num_layers=2)
+rnn_output, hidden = asker(torch.randn(1, 6, 8))  # L = 1, N = 6
+print("rnn_output:", tuple(rnn_output.shape), " hidden:", tuple(hidden.shape))
+print("torch.equal(rnn_output[0], hidden[-1]):", torch.equal(rnn_output[0], hidden[-1]))
+assert torch.equal(rnn_output[0], hidden[-1])
+
+# %%
+# The picture and the checks
+# --------------------------
+# The answer's bidirectional configuration, drawn for 6 steps, and every identity
+# checked at its full size.
+fig = rnnstate.plot_unrolled(gru, seq_len=6)
+
+# %%
+report = rnnstate.check(gru, inp)
+assert report.ok
+report
