@@ -11,6 +11,7 @@ ROOT = Path(__file__).parent
 CONSTRAINTS = ROOT / "constraints.txt"
 DOCS = ROOT / "docs"
 BUILD = DOCS / "_build"
+SITE = BUILD / "html"
 # Folders the docs build generates: a clean build removes them, docs-live ignores them.
 GENERATED = [BUILD, DOCS / "auto_examples", DOCS / "gen_modules"]
 GENERATED_FILES = [DOCS / "sg_execution_times.rst", DOCS / "sg_api_usage.rst"]
@@ -51,10 +52,8 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session
-def docs(session: nox.Session) -> None:
-    """Build the whole site from scratch into docs/_build/html, warnings as errors."""
-    install(session, "docs")
+def build_site(session: nox.Session, *args: str) -> None:
+    """Build the whole site from scratch: every example executed, warnings as errors."""
     for folder in GENERATED:
         shutil.rmtree(folder, ignore_errors=True)
     for file in GENERATED_FILES:
@@ -66,12 +65,61 @@ def docs(session: nox.Session) -> None:
         "-W",
         "-n",
         "--keep-going",
-        *session.posargs,
+        *args,
         str(DOCS),
-        str(BUILD / "html"),
+        str(SITE),
         env={"MPLBACKEND": "agg"},
     )
-    session.log(f"The site is at {(BUILD / 'html' / 'index.html').resolve()}")
+    session.log(f"The site is at {(SITE / 'index.html').resolve()}")
+
+
+def site_is_built() -> bool:
+    """Whether a build of the site is there to test (``nox -s docs`` makes one)."""
+    return (SITE / "index.html").is_file()
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the whole site from scratch into docs/_build/html, warnings as errors."""
+    install(session, "docs")
+    build_site(session, *session.posargs)
+
+
+@nox.session(default=False)
+def browser(session: nox.Session) -> None:
+    """Drive headless Chromium through the built site (building it if missing)."""
+    install(session, "browser", *([] if site_is_built() else ["docs"]))
+    if not site_is_built():
+        build_site(session)
+    session.run("pytest", "-p", "no:cacheprovider", "sitetests/test_browser.py", *session.posargs)
+    session.log(f"Screenshots are in {(BUILD / 'screenshots').resolve()}")
+
+
+@nox.session(default=False)
+def downloads(session: nox.Session) -> None:
+    """Run every downloadable script and notebook in a fresh reader's environment."""
+    install(session, "downloads", *([] if site_is_built() else ["docs"]))
+    if not site_is_built():
+        build_site(session)
+    # What the README tells a reader to install, and nothing else, in its own venv;
+    # ipykernel so that the notebooks have a kernel there.
+    reader = Path(session.create_tmp()).resolve() / "reader"
+    shutil.rmtree(reader, ignore_errors=True)
+    session.run("python", "-m", "venv", str(reader))
+    python = reader / "bin" / "python"
+    session.run(str(python), "-m", "pip", "install", "--quiet", "-c", str(CONSTRAINTS),
+                f"{ROOT}[plot]", "ipykernel", external=True)  # fmt: skip
+    kernels = str(session.virtualenv.location)  # where nbclient in this session looks
+    session.run(str(python), "-m", "ipykernel", "install", "--prefix", kernels,
+                "--name", "rnnstate-reader", external=True)  # fmt: skip
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "sitetests/test_downloads.py",
+        *session.posargs,
+        env={"RNNSTATE_READER_PYTHON": str(python), "RNNSTATE_KERNEL": "rnnstate-reader"},
+    )
 
 
 @nox.session(name="docs-live", default=False)
@@ -93,5 +141,5 @@ def docs_live(session: nox.Session) -> None:
         str(ROOT / "examples"),
         *session.posargs,
         str(DOCS),
-        str(BUILD / "html"),
+        str(SITE),
     )

@@ -28,7 +28,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinx_gallery.gen_gallery",
-    "rnnstate_tables",  # docs/_ext: tables computed and verified at build time
+    "rnnstate_docs",  # docs/_ext: tables verified at build time, install notes
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
@@ -91,6 +91,7 @@ html_theme = "furo"
 html_title = "rnnstate"
 html_static_path = ["_static"]
 html_css_files = ["rnnstate.css"]
+html_favicon = "_static/favicon.svg"
 html_theme_options = {
     "light_logo": "logo-light.svg",
     "dark_logo": "logo-dark.svg",

@@ -12,6 +12,9 @@ pack the sequences in PyTorch. The page also covers ``enforce_sorted`` and
 """
 
 # %%
+# Packing a padded batch with pack_padded_sequence
+# ------------------------------------------------
+# Three sequences of lengths 5, 2 and 4, zero-padded to 5 steps.
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -32,6 +35,8 @@ print("output is a", type(packed_output).__name__, " h_n:", tuple(h_n.shape))
 assert h_n.shape == (4, 3, H)
 
 # %%
+# Unpacking with pad_packed_sequence
+# ----------------------------------
 # ``pad_packed_sequence`` gives back a padded ``(N, L, D*H_out)`` tensor and the
 # lengths, in the original batch order.
 output, out_lengths = pad_packed_sequence(packed_output, batch_first=True)

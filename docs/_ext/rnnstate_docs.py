@@ -1,4 +1,9 @@
-"""Sphinx directive ``rnnstate-shapes``: the landing page's answer table, computed.
+"""The site's own Sphinx additions.
+
+- ``rnnstate-shapes``, a directive: the landing page's answer table, computed.
+- An install note on every gallery page, next to its download links.
+
+The table:
 
 For each configuration it builds the real module, runs it on a small input, and
 checks that the symbolic shapes it is about to print (``(N, L, D*H_out)`` and so
@@ -9,6 +14,7 @@ that does not hold fails the build.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -102,7 +108,9 @@ def _verify(row: Row) -> list[str]:
         "L_max": SIZES["L"] - 1,
     }
     namespace: dict[str, object] = {"torch": torch, **values}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch notes on CPU that oneDNN has no kernel for proj_size; not our concern here.
+        warnings.filterwarnings("ignore", "LSTM with projections", UserWarning)
         if row.input_kind == "packed":
             lengths = [SIZES["L"] - 1, 2, 3]
             packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
@@ -177,9 +185,31 @@ class ShapesTable(SphinxDirective):
         return [container, caption]
 
 
+INSTALL_NOTE = """
+.. admonition:: Run this page yourself
+
+   The script and the notebook below need ``torch``, ``matplotlib`` and ``rnnstate``.
+   From a clone of this project, in the environment you will run them in::
+
+      python3 -m pip install -c constraints.txt ".[plot]"
+
+   ``-c constraints.txt`` installs the torch this page was built with; leave it out
+   to keep the torch you have.
+
+"""
+
+
+def add_install_note(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Put the install note just above a gallery page's download links."""
+    marker = f".. _sphx_glr_download_{docname.replace('/', '_')}.py:"
+    if docname.startswith("auto_examples/") and marker in source[0]:
+        source[0] = source[0].replace(marker, INSTALL_NOTE + marker, 1)
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
-    """Register the directive."""
+    """Register the directive and the install note."""
     app.add_directive("rnnstate-shapes", ShapesTable)
+    app.connect("source-read", add_install_note)
     return {
         "version": rnnstate.__version__,
         "parallel_read_safe": True,

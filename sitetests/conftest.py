@@ -1,0 +1,64 @@
+"""Fixtures for tests of the built site: the site itself, a local server, a browser.
+
+These tests read ``docs/_build/html`` (or ``$RNNSTATE_SITE``); ``nox -s browser``
+and ``nox -s downloads`` build it first when it is missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+SITE = Path(os.environ.get("RNNSTATE_SITE", ROOT / "docs" / "_build" / "html"))
+
+
+def downloads(suffix: str) -> list[Path]:
+    """List the per-page downloads of the built site with this suffix (not the zip of all)."""
+    return sorted(p for p in SITE.glob(f"_downloads/*/*{suffix}") if "auto_examples" not in p.name)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give tests asking for ``script`` or ``notebook`` one case per download."""
+    for name, suffix in (("script", ".py"), ("notebook", ".ipynb")):
+        if name in metafunc.fixturenames:
+            files = downloads(suffix)
+            metafunc.parametrize(name, files, ids=[p.name for p in files])
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"no built site at {SITE}: run `python3 -m nox -s docs` first")
+    return SITE
+
+
+@pytest.fixture(scope="session")
+def screenshots(site: Path) -> Path:
+    """Where screenshots go: next to the build, for a person to look at."""
+    folder = site.parent / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path) -> Iterator[str]:
+    """Serve the site on a free port of 127.0.0.1 for the whole session."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
