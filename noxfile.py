@@ -122,6 +122,13 @@ def downloads(session: nox.Session) -> None:
     )
 
 
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Measure the docs build loop and the helpers' cost; see benchmarks/README.md."""
+    install(session, "bench")
+    session.run("python", "benchmarks/bench.py", *session.posargs, env={"MPLBACKEND": "agg"})
+
+
 @nox.session(name="docs-live", default=False)
 def docs_live(session: nox.Session) -> None:
     """Serve the site on localhost and rebuild it on every change."""

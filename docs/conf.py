@@ -29,6 +29,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_gallery.gen_gallery",
     "rnnstate_docs",  # docs/_ext: tables verified at build time, install notes
+    "fresh_gallery",  # docs/_ext: re-run examples whose package, torch or pins changed
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}

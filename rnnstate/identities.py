@@ -10,7 +10,9 @@ run.
 
 from __future__ import annotations
 
+import functools
 import html
+import types
 from dataclasses import dataclass
 from typing import Literal
 
@@ -171,10 +173,16 @@ def _check_hx(hx: object, layout: Layout, expected_h: tuple[int, ...]) -> None:
             )
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(expression: str) -> types.CodeType:
+    # A training loop checks the same configuration over and over: compile once.
+    return compile(expression, "<rnnstate.check>", "eval")
+
+
 def _evaluate(expression: str, namespace: dict[str, object]) -> object:
     # The expressions are built below from integers and fixed templates only;
     # evaluating the very string we show is the point of the report.
-    return eval(expression, {"__builtins__": {"tuple": tuple}}, namespace)  # noqa: S307
+    return eval(_compiled(expression), {"__builtins__": {"tuple": tuple}}, namespace)  # noqa: S307
 
 
 def _tensor(expression: str, namespace: dict[str, object]) -> torch.Tensor:

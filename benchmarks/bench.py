@@ -1,0 +1,284 @@
+"""Benchmarks: the docs build loop, and what rnnstate's helpers cost. Run ``nox -s bench``.
+
+Every figure is a median over repeated runs made side by side in this one run.
+The last line printed summarises them all; ``benchmarks/results/latest.json``
+keeps them with the machine they came from.
+
+Figures and goals:
+
+- ``build_ratio``: clean build wall time (every example executed) over the sum of
+  the wall times of running each example as its own ``python example.py``; <= 0.5.
+- ``noop_rebuild_s``: a rebuild with nothing changed; < 3 s, zero examples run.
+- ``one_example_edited_runs`` / ``package_edited_runs``: examples run after editing
+  one example (goal 1) or the package (goal: every example that imports it).
+- ``helper_ratio`` / ``helper_ratio_small``: the costliest of ``last_output``,
+  ``final_state`` and ``split_hidden`` over the forward pass that made its input, at
+  the popular answer's sizes (<= 0.1%) and at a training-loop size (<= 5%).
+- ``check_ratio``: ``rnnstate.check`` over one forward pass; <= 1.15.
+- ``tests_s``: ``nox -s tests`` with its environment already made; < 90 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from torch import nn
+
+import rnnstate
+
+ROOT = Path(__file__).parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+GOALS = {
+    "build_ratio": ("<=", 0.5),
+    "noop_rebuild_s": ("<", 3.0),
+    "noop_rebuild_runs": ("==", 0),
+    "one_example_edited_runs": ("==", 1),
+    "helper_ratio": ("<=", 0.001),
+    "helper_ratio_small": ("<=", 0.05),
+    "check_ratio": ("<=", 1.15),
+    "tests_s": ("<", 90.0),
+}
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Wall time of one call."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# -- the docs build ------------------------------------------------------------------
+
+
+def copy_project(tmp: Path) -> Path:
+    """Copy what the docs build reads into ``tmp``, so that it can be edited freely."""
+    ignore = shutil.ignore_patterns(
+        "_build", "auto_examples", "gen_modules", "sg_*.rst", "__pycache__"
+    )
+    for name in ("docs", "examples", "rnnstate"):
+        shutil.copytree(ROOT / name, tmp / name, ignore=ignore)
+    for name in ("README.md", "constraints.txt"):
+        shutil.copy(ROOT / name, tmp / name)
+    return tmp
+
+
+def sphinx(project: Path, clean: bool) -> tuple[float, int]:
+    """Build the copy's site; return the wall time and how many examples ran."""
+    docs = project / "docs"
+    if clean:
+        for name in ("_build", "auto_examples", "gen_modules"):
+            shutil.rmtree(docs / name, ignore_errors=True)
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-n", "--keep-going",
+               str(docs), str(docs / "_build" / "html")]  # fmt: skip
+    env = {**os.environ, "MPLBACKEND": "agg", "PYTHONPATH": str(project)}
+    start = time.perf_counter()
+    done = subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"the docs build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    match = re.search(r"executed (\d+) out of \d+ file", done.stdout)
+    return seconds, int(match.group(1)) if match else 0
+
+
+def run_examples(project: Path) -> float:
+    """Run every example as its own process; return the sum of their wall times."""
+    total = 0.0
+    env = {**os.environ, "MPLBACKEND": "agg", "PYTHONPATH": str(project)}
+    for example in sorted((project / "examples").rglob("*.py")):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(example)], cwd=example.parent, env=env,
+                       capture_output=True, check=True)  # fmt: skip
+        total += time.perf_counter() - start
+    return total
+
+
+def importing(project: Path, package: str) -> int:
+    """Count the examples that import ``package``."""
+    count = 0
+    for example in (project / "examples").rglob("*.py"):
+        tree = ast.parse(example.read_text())
+        names = {
+            a.name.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import)
+            for a in n.names
+        }
+        names |= {
+            n.module.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module
+        }
+        count += package in names
+    return count
+
+
+def bench_build(repeats: int) -> dict[str, float]:
+    """Clean builds against the examples as processes, no-op and edited rebuilds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp))
+        builds, scripts, noops, noop_runs = [], [], [], []
+        for _ in range(repeats):
+            seconds, ran = sphinx(project, clean=True)
+            assert ran > 0
+            builds.append(seconds)
+            scripts.append(run_examples(project))
+            seconds, ran = sphinx(project, clean=False)
+            noops.append(seconds)
+            noop_runs.append(ran)
+        example = sorted((project / "examples").rglob("*.py"))[0]
+        example.write_text(example.read_text() + "\n# an edit\n")
+        _, one_edited = sphinx(project, clean=False)
+        init = project / "rnnstate" / "__init__.py"
+        init.write_text(init.read_text() + "\n# an edit\n")
+        _, package_edited = sphinx(project, clean=False)
+        return {
+            "clean_build_s": statistics.median(builds),
+            "examples_as_processes_s": statistics.median(scripts),
+            "build_ratio": statistics.median(b / s for b, s in zip(builds, scripts, strict=True)),
+            "noop_rebuild_s": statistics.median(noops),
+            "noop_rebuild_runs": max(noop_runs),
+            "one_example_edited_runs": one_edited,
+            "package_edited_runs": package_edited,
+            "examples_importing_rnnstate": importing(project, "rnnstate"),
+        }
+
+
+# -- the helpers ---------------------------------------------------------------------
+
+
+def per_call(fn: Callable[[], object], calls: int, repeats: int) -> float:
+    """Median over ``repeats`` of the mean time of one call in a loop of ``calls``."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        samples.append((time.perf_counter() - start) / calls)
+    return statistics.median(samples)
+
+
+def bench_helpers(module: nn.RNNBase, x: torch.Tensor, repeats: int) -> dict[str, float]:
+    """Time each helper on this module's output against the forward pass that made it."""
+    with torch.no_grad():
+        output, h_n = module(x)
+        forward = statistics.median(timed(lambda: module(x)) for _ in range(repeats))
+    helpers: dict[str, Callable[[], object]] = {
+        "last_output": lambda: rnnstate.last_output(output, module),
+        "final_state": lambda: rnnstate.final_state(h_n, module),
+        "split_hidden": lambda: rnnstate.split_hidden(h_n, module),
+    }
+    costs = {name: per_call(fn, calls=200, repeats=repeats) for name, fn in helpers.items()}
+    worst = max(costs, key=costs.__getitem__)
+    return {"forward_s": forward, **{f"{k}_s": v for k, v in costs.items()},
+            "worst": worst, "ratio": costs[worst] / forward}  # type: ignore[dict-item]  # fmt: skip
+
+
+def bench_check(module: nn.RNNBase, x: torch.Tensor, repeats: int) -> dict[str, float]:
+    """Time rnnstate.check against one forward pass, interleaved."""
+    forward, checks = [], []
+    for _ in range(repeats):
+        with torch.no_grad():
+            forward.append(timed(lambda: module(x)))
+        checks.append(timed(lambda: rnnstate.check(module, x)))
+    return {"forward_s": statistics.median(forward), "check_s": statistics.median(checks),
+            "ratio": statistics.median(checks) / statistics.median(forward)}  # fmt: skip
+
+
+def bench_tests() -> float:
+    """Time ``nox -s tests`` reusing its environment (made first if missing)."""
+    nox = [sys.executable, "-m", "nox", "-s", "tests"]
+    if not (ROOT / ".nox" / "tests").is_dir():
+        subprocess.run(nox, cwd=ROOT, check=True, capture_output=True)
+    return timed(lambda: subprocess.run([*nox, "-R"], cwd=ROOT, check=True, capture_output=True))
+
+
+# -- report --------------------------------------------------------------------------
+
+
+def verdict(name: str, value: float) -> str:
+    """Say whether ``value`` meets the goal of ``name``, if it has one."""
+    if name not in GOALS:
+        return ""
+    op, goal = GOALS[name]
+    ok = {"<=": value <= goal, "<": value < goal, "==": value == goal}[op]
+    return f"  (goal {op} {goal}: {'met' if ok else 'MISSED'})"
+
+
+def main() -> None:
+    """Measure, print every figure, write the JSON, and end on a one-line summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="repeats per figure (default 3)")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["build", "helpers", "check", "tests"]
+    )
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    figures: dict[str, object] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "date": time.strftime("%Y-%m-%d"),
+        "repeats": args.repeats,
+    }
+    popular = nn.GRU(8, 50, num_layers=3, batch_first=True, bidirectional=True)
+    popular_x = torch.randn(1024, 112, 8)
+    small = nn.GRU(32, 128, batch_first=True, bidirectional=True)
+    small_x = torch.randn(32, 20, 32)
+
+    if "helpers" not in args.skip:
+        big = bench_helpers(popular, popular_x, max(args.repeats, 5))
+        little = bench_helpers(small, small_x, max(args.repeats, 21))
+        figures |= {
+            "helpers_popular": big,
+            "helpers_small": little,
+            "helper_ratio": big["ratio"],
+            "helper_ratio_worst": big["worst"],
+            "helper_ratio_small": little["ratio"],
+            "helper_ratio_small_worst": little["worst"],
+        }
+    if "check" not in args.skip:
+        big = bench_check(popular, popular_x, max(args.repeats, 5))
+        little = bench_check(small, small_x, max(args.repeats, 51))
+        figures |= {"check_popular": big, "check_small": little,
+                    "check_ratio": max(big["ratio"], little["ratio"])}  # fmt: skip
+    if "build" not in args.skip:
+        figures |= bench_build(args.repeats)
+    if "tests" not in args.skip:
+        figures["tests_s"] = bench_tests()
+
+    for name, value in figures.items():
+        shown = f"{value:.4g}" if isinstance(value, float) else value
+        print(
+            f"{name:>30}: {shown}{verdict(name, value) if isinstance(value, int | float) else ''}"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(figures, indent=2) + "\n")
+    measured = {name: float(figures[name]) for name in GOALS if name in figures}  # type: ignore[arg-type]
+    summary = " ".join(
+        f"{name}={value:.4g}" + ("" if verdict(name, value).endswith("met)") else "(MISSED)")
+        for name, value in measured.items()
+    )
+    print(
+        f"bench: {summary} [{platform.machine()} {os.cpu_count()} CPUs, torch {torch.__version__}]"
+    )
+
+
+if __name__ == "__main__":
+    main()
