@@ -91,7 +91,8 @@ def browser(session: nox.Session) -> None:
     install(session, "browser", *([] if site_is_built() else ["docs"]))
     if not site_is_built():
         build_site(session)
-    session.run("pytest", "-p", "no:cacheprovider", "sitetests/test_browser.py", *session.posargs)
+    pages = ["sitetests/test_browser.py", "sitetests/test_configurator.py"]
+    session.run("pytest", "-p", "no:cacheprovider", *pages, *session.posargs)
     session.log(f"Screenshots are in {(BUILD / 'screenshots').resolve()}")
 
 

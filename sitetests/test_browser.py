@@ -1,49 +1,15 @@
-"""A reader's visit, in headless Chromium: pages, search, downloads, themes, copy.
-
-Chromium is Debian's (``$CHROMIUM``, default ``/usr/bin/chromium``), driven by
-playwright without downloading a browser of its own.
-"""
+"""A reader's visit, in headless Chromium: pages, search, downloads, themes, copy."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium, or set $CHROMIUM")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@dataclass
-class Visit:
-    """What a page did while it loaded: console errors and requests that left localhost."""
-
-    page: Page
-    errors: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
+from .browsing import visit
 
 
 @pytest.fixture
@@ -51,26 +17,6 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     yield context
     context.close()
-
-
-def visit(context: BrowserContext, url: str) -> Visit:
-    page = context.new_page()
-    seen = Visit(page)
-    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: seen.errors.append(str(e)))
-
-    def record(request: object) -> None:
-        target = urlparse(request.url)  # type: ignore[attr-defined]
-        if target.scheme not in ("data", "blob", "about") and target.hostname != "127.0.0.1":
-            seen.outside.append(request.url)  # type: ignore[attr-defined]
-
-    page.on("request", record)
-    page.on(
-        "response",
-        lambda r: seen.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-    )
-    page.goto(url, wait_until="networkidle")
-    return seen
 
 
 def gallery_pages(site: Path) -> list[str]:

@@ -10,7 +10,9 @@ with :mod:`rnnstate`. Names: ``H`` is ``H_out``, ``N`` the batch size,
 ``A == B`` below was evaluated while this page was built, with
 ``torch.equal(A, B)``; a line that stopped holding would have failed the build.
 For packed input, first run
-``output, lengths = pad_packed_sequence(packed_output, batch_first=...)``.
+``output, lengths = pad_packed_sequence(packed_output, batch_first=...)``. To set
+the controls to your own module and copy the code for it, use
+:doc:`/your-configuration`.
 """
 
 # %%

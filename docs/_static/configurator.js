@@ -1,0 +1,240 @@
+// "Your configuration": show the verified shapes and code for the reader's module.
+// The data (window.RNNSTATE_CONFIGURATIONS) is written by the docs build after it
+// checked every line on a real module; this script only looks it up and shows it.
+(function () {
+  "use strict";
+
+  const data = window.RNNSTATE_CONFIGURATIONS;
+  const form = document.getElementById("rnnstate-controls");
+  const result = document.getElementById("rnnstate-result");
+  if (!data || !form || !result) {
+    return;
+  }
+  const SVG = "http://www.w3.org/2000/svg";
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (name === "text") {
+        node.textContent = value;
+      } else {
+        node.setAttribute(name, value);
+      }
+    }
+    for (const child of children) {
+      node.append(child);
+    }
+    return node;
+  }
+
+  function positive(name) {
+    const value = parseInt(form.elements[name].value, 10);
+    return Number.isInteger(value) && value > 0 ? value : null;
+  }
+
+  function readControls() {
+    const f = form.elements;
+    const mode = f.mode.value;
+    f.proj.disabled = mode !== "LSTM";
+    f.proj_size.disabled = mode !== "LSTM" || !f.proj.checked;
+    const layers = parseInt(f.num_layers.value, 10);
+    // The layer selector offers the layers this module has.
+    const k = Math.min(parseInt(f.k.value || "0", 10), layers - 1);
+    f.k.replaceChildren(...Array.from({ length: layers }, (_, i) => el("option", { text: String(i) })));
+    f.k.value = String(k);
+    const config = {
+      mode: mode,
+      layers: layers,
+      bidirectional: f.bidirectional.checked,
+      batchFirst: f.batch_first.checked,
+      proj: mode === "LSTM" && f.proj.checked,
+      input: f.input.value,
+      k: k,
+    };
+    config.key = [
+      config.mode, config.layers, Number(config.bidirectional), Number(config.batchFirst),
+      Number(config.proj), config.input,
+    ].join("|");
+    // Numbers for the symbols, where the reader gave them.
+    const hidden = positive("hidden_size");
+    const proj = positive("proj_size");
+    const values = { D: config.bidirectional ? 2 : 1, num_layers: layers, k: k };
+    if (positive("N")) values.N = positive("N");
+    if (positive("L")) values.L = positive("L");
+    if (hidden) values.H_cell = hidden;
+    if (config.proj ? proj : hidden) values.H_out = config.proj ? proj : hidden;
+    config.values = values;
+    config.numeric = ["N", "L", "H_out"].some((name) => name in values);
+    return config;
+  }
+
+  // "D*H_out" -> a number when every symbol in it is known, else the symbol itself.
+  function size(symbol, values) {
+    const parts = symbol.split("*");
+    if (parts.every((p) => p in values)) {
+      return String(parts.reduce((acc, p) => acc * values[p], 1));
+    }
+    return symbol;
+  }
+
+  function shapeText(symbols, values, numeric) {
+    return "(" + symbols.map((s) => (numeric ? size(s, values) : s)).join(", ") + ")";
+  }
+
+  // With the reader's sizes, put numbers in place of the symbols and fold the
+  // integer arithmetic that is left (k * D + 1 -> 3); without them, keep symbols.
+  function substitute(code, values, numeric) {
+    if (!numeric) return code;
+    let out = code.replace(/\b(N|L|H_out|H_cell|D|num_layers|k)\b/g,
+      (m) => (m in values ? String(values[m]) : m));
+    for (let i = 0; i < 5; i++) {
+      out = out
+        .replace(/(^|[^\w.])\((\d+)\)/g, "$1$2")
+        .replace(/(\d+) \* (\d+)/g, (_, a, b) => String(Number(a) * Number(b)))
+        .replace(/(^|[^\w-] ?)(\d+) \+ (\d+)/g, (_, pre, a, b) => pre + String(Number(a) + Number(b)));
+    }
+    return out;
+  }
+
+  function copyButton(text) {
+    const button = el("button", { type: "button", class: "rnnstate-copy", text: "copy" });
+    button.setAttribute("aria-label", "copy: " + text);
+    button.addEventListener("click", () => {
+      navigator.clipboard.writeText(text).then(() => {
+        button.textContent = "copied";
+        setTimeout(() => (button.textContent = "copy"), 1200);
+      });
+    });
+    return button;
+  }
+
+  function diagram(config, cellsToMark) {
+    const D = config.bidirectional ? 2 : 1;
+    const steps = Math.max(2, Math.min(config.values.L || 5, 10));
+    const w = 34;
+    const h = 22;
+    const left = 92;
+    const rows = config.layers * D;
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", `0 0 ${left + steps * w + 8} ${rows * h + 26}`);
+    svg.setAttribute("class", "rnnstate-diagram");
+    svg.setAttribute("role", "img");
+    const marked = new Set(cellsToMark.map((c) => c.join(",")));
+    const labels = [];
+    for (let layer = 0; layer < config.layers; layer++) {
+      for (let dir = 0; dir < D; dir++) {
+        const row = rows - 1 - (layer * D + dir);
+        const y = row * h + 4;
+        const text = document.createElementNS(SVG, "text");
+        text.setAttribute("x", left - 6);
+        text.setAttribute("y", y + h / 2 + 4);
+        text.setAttribute("text-anchor", "end");
+        text.textContent = `layer ${layer} ${dir === 0 ? "\u2192" : "\u2190"}`;
+        svg.append(text);
+        for (let t = 0; t < steps; t++) {
+          const rect = document.createElementNS(SVG, "rect");
+          rect.setAttribute("x", left + t * w + 2);
+          rect.setAttribute("y", y + 2);
+          rect.setAttribute("width", w - 4);
+          rect.setAttribute("height", h - 4);
+          rect.setAttribute("rx", 3);
+          const step = t === steps - 1 ? "last" : t === 0 ? "0" : null;
+          const isMarked = step !== null && (
+            (step === "last" && dir === 0 && marked.has(`${layer},0,last`)) ||
+            (step === "0" && dir === 1 && marked.has(`${layer},1,0`)));
+          let cls = "cell";
+          if (layer === config.layers - 1) cls += " output";
+          if (isMarked) {
+            cls += " read";
+            labels.push(`layer ${layer} ${dir === 0 ? "forward at the last step" : "backward at step 0"}`);
+          }
+          rect.setAttribute("class", cls);
+          svg.append(rect);
+        }
+      }
+    }
+    const axis = document.createElementNS(SVG, "text");
+    axis.setAttribute("x", left);
+    axis.setAttribute("y", rows * h + 20);
+    axis.textContent = config.input === "packed" ? "steps \u2192 (last = each sequence's own length)" : "steps \u2192";
+    svg.append(axis);
+    svg.setAttribute("aria-label", labels.length ? "reads: " + labels.join("; ") : "unrolled network");
+    return svg;
+  }
+
+  function resolveCells(cells, config) {
+    return cells.map(([layer, dir, step]) => {
+      let l = layer;
+      if (l === "num_layers - 1") l = config.layers - 1;
+      if (l === "k") l = config.k;
+      return [l, dir, step];
+    });
+  }
+
+  function render() {
+    const config = readControls();
+    const entry = data.configurations[config.key];
+    if (!entry) {
+      result.replaceChildren(el("p", { text: "No verified data for this combination." }));
+      return;
+    }
+    const values = config.values;
+    const shapes = el("table", { class: "rnnstate-config-shapes" },
+      el("thead", {}, el("tr", {}, el("th", { text: "tensor" }), el("th", { text: "shape" }))));
+    const body = el("tbody");
+    for (const name of ["output", "h_n", "c_n"]) {
+      const symbols = entry.shapes[name];
+      if (!symbols) continue;
+      const label = name === "output" && config.input === "packed"
+        ? "output (after pad_packed_sequence)" : name;
+      body.append(el("tr", { "data-tensor": name },
+        el("td", {}, el("code", { text: label })),
+        el("td", {}, el("code", { class: "rnnstate-shape", text: shapeText(symbols, values, config.numeric) }))));
+    }
+    shapes.append(body);
+
+    const svgHolder = el("div", { class: "rnnstate-diagram-holder" });
+    const list = el("table", { class: "rnnstate-config-lines" },
+      el("thead", {}, el("tr", {}, el("th", { text: "what" }), el("th", { text: "code" }),
+        el("th", { text: "equals" }), el("th", { text: "" }))));
+    const lines = el("tbody");
+    entry.lines.forEach((line, i) => {
+      const code = substitute(line.code, values, config.numeric);
+      const row = el("tr", { tabindex: "0", "data-line": String(i) },
+        el("td", { text: line.what }),
+        el("td", {}, el("code", { class: "rnnstate-code", text: code })),
+        el("td", {}, el("code", { class: "rnnstate-equals", text: substitute(line.equals, values, config.numeric) })),
+        el("td", {}, copyButton(code)));
+      const show = () => {
+        lines.querySelectorAll("tr.active").forEach((r) => r.classList.remove("active"));
+        row.classList.add("active");
+        svgHolder.replaceChildren(diagram(config, resolveCells(line.cells, config)));
+      };
+      row.addEventListener("mouseenter", show);
+      row.addEventListener("focus", show);
+      lines.append(row);
+    });
+    list.append(lines);
+
+    const parts = [
+      el("h2", { text: "Shapes" }),
+      shapes,
+    ];
+    if (entry.setup) {
+      parts.push(el("p", { text: "For packed input, pad the output first:" }),
+        el("pre", {}, el("code", { class: "rnnstate-setup", text: entry.setup })));
+    }
+    parts.push(
+      el("h2", { text: "Code" }),
+      el("p", { text: "Each line equals the expression beside it, bitwise. Hover over a line, or move to it with Tab, to see which cells it reads." }),
+      el("div", { class: "rnnstate-table-wrap" }, list),
+      svgHolder);
+    result.replaceChildren(...parts);
+    svgHolder.replaceChildren(diagram(config, resolveCells(entry.lines[0].cells, config)));
+    lines.firstChild.classList.add("active");
+  }
+
+  form.addEventListener("input", render);
+  form.addEventListener("change", render);
+  render();
+})();
