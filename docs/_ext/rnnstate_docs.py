@@ -5,6 +5,8 @@
   runs the real module and fails the build if one does not hold.
 - The data of the page "Your configuration": every combination its controls
   allow, verified the same way, written as a script next to the page.
+- ``rnnstate-exactness``, a directive: the committed GPU report (``nox -s gpu``)
+  beside the same measurements run live on CPU during the build.
 - An install note on every gallery page, next to its download links.
 """
 
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import exactness
 import torch
 from configurations import Config, ExpressionFailedError, configurations, lines, verify
 from docutils import nodes
@@ -55,7 +59,7 @@ def _row(label: str, config: Config) -> list[str]:
     return cells
 
 
-def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
+def _table(header: list[str], rows: list[list[str]], literal_from: int = 1) -> nodes.table:
     table = nodes.table(classes=["rnnstate-shapes"])
     group = nodes.tgroup(cols=len(header))
     table += group
@@ -66,8 +70,8 @@ def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
     body = nodes.tbody()
     group += body
     for cells in rows:
-        entries = [nodes.entry("", nodes.paragraph(text=cells[0]))]
-        for cell in cells[1:]:
+        entries = [nodes.entry("", nodes.paragraph(text=cell)) for cell in cells[:literal_from]]
+        for cell in cells[literal_from:]:
             entry = nodes.entry()
             if cell:
                 entry += nodes.paragraph("", "", nodes.literal(text=cell))
@@ -118,6 +122,66 @@ def add_install_note(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = source[0].replace(marker, INSTALL_NOTE + marker, 1)
 
 
+GPU_REPORT = Path(__file__).parents[1] / "data" / "gpu-report.json"
+
+
+def exactness_nodes(report: dict[str, Any], heading: str) -> list[nodes.Node]:
+    """Render one report: provenance, identities per dtype, and measured differences."""
+    prov = report["provenance"]
+    where = ", ".join(
+        f"{key} {prov[key]}" for key in ("torch", "cuda", "cudnn", "python") if prov.get(key)
+    )
+    section = nodes.section(ids=[nodes.make_id(heading)])
+    section += nodes.title(text=heading)
+    section += nodes.paragraph(
+        text=f"Measured on {prov['device']} with {where}, on {prov['date']}."
+    )
+    settings = report["settings"]
+    header = ["module", "layers", "D", "input", *settings]
+    rows = []
+    for row in report["identities"]:
+        module = row["mode"] + (f", proj_size={row['proj_size']}" if row["proj_size"] else "")
+        cells = [module, str(row["num_layers"]), "2" if row["bidirectional"] else "1", row["input"]]
+        rows.append(cells + [row["results"][name] for name in settings])
+    section += nodes.paragraph(
+        text="Every output/h_n identity that rnnstate.check lists, per configuration and dtype: "
+        "'bitwise' when all held with torch.equal."
+    )
+    section += _table(header, rows, literal_from=4)
+    diffs = [
+        [d["comparison"], d["setting"], f"{d['max_abs_diff']:.2e}"] for d in report["differences"]
+    ]
+    section += nodes.paragraph(
+        text="Computations that agree only up to rounding, and how far apart they were:"
+    )
+    section += _table(["comparison", "setting", "max |diff|"], diffs, literal_from=2)
+    return [section]
+
+
+class ExactnessReport(SphinxDirective):
+    """``.. rnnstate-exactness::``: the committed GPU report and a live CPU one."""
+
+    def run(self) -> list[nodes.Node]:
+        """Render the GPU report if one was committed, then measure on CPU now."""
+        self.env.note_dependency(str(GPU_REPORT))
+        result: list[nodes.Node] = []
+        if GPU_REPORT.is_file():
+            report = json.loads(GPU_REPORT.read_text())
+            result += exactness_nodes(report, "Measured on a GPU (committed report)")
+        else:
+            note = nodes.note()
+            note += nodes.paragraph(
+                text="No GPU report has been committed yet: this project has not yet had a CUDA "
+                "GPU to run 'nox -s gpu' on. Only the live CPU measurements below are shown; "
+                "nothing on this page is typed in by hand or taken from elsewhere."
+            )
+            result.append(note)
+        result += exactness_nodes(
+            exactness.measure("cpu"), "Measured live on CPU while this site was built"
+        )
+        return result
+
+
 _VERIFIED: dict[str, dict[str, object]] = {}
 
 
@@ -145,6 +209,7 @@ def write_configurations(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the directive, the install note and the configurations' data."""
     app.add_directive("rnnstate-shapes", ShapesTable)
+    app.add_directive("rnnstate-exactness", ExactnessReport)
     app.connect("source-read", add_install_note)
     app.connect("builder-inited", verify_configurations)
     app.connect("build-finished", write_configurations)
