@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,16 @@ def test_it_exits_1_when_an_identity_does_not_hold(
     monkeypatch.setattr(rnnstate.cli, "check", failing_check)
     assert main(["gru"]) == 1
     assert "all held: False" in capsys.readouterr().out
+
+
+def test_the_rnnstate_console_script_is_installed_and_runs() -> None:
+    script = Path(sys.executable).parent / "rnnstate"
+    assert script.is_file(), f"installing the project puts an rnnstate command at {script}"
+    done = subprocess.run(
+        [str(script), "lstm", "--bidirectional", "--proj-size", "4"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "c_n:     (2, 4, 16)" in done.stdout
