@@ -33,7 +33,7 @@ extensions = [
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", "inventories", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "inventories", "data", "Thumbs.db", ".DS_Store"]
 nitpicky = True
 templates_path = ["_templates"]
 

@@ -61,6 +61,13 @@ def test_every_gallery_page_loads_cleanly(
         ("proj_size", "04_lstm/lstm_cell_state_and_proj_size.html"),
         ("batch_first hidden state", "06_batch_first/batch_first_and_unbatched.html"),
         ("enforce_sorted", "07_packed/packed_sequences.html"),
+        # The questions GUIDE.md lists, in readers' words.
+        ("difference between hidden and output", "01_one_layer/output_vs_h_n.html"),
+        ("why pack sequences", "07_packed/packed_sequences.html"),
+        ("bidirectional LSTM output", "03_bidirectional/bidirectional_final_states.html"),
+        ("GRU batched one by one", "10_exactness/exact_or_close.html"),
+        ("padded batch not packed", "08_pitfalls/pitfalls.html"),
+        ("encoder decoder bidirectional", "11_recipes/encoder_to_decoder.html"),
     ],
 )
 def test_the_site_search_finds_the_page_that_answers(

@@ -21,6 +21,7 @@ import torch
 from configurations import Config, ExpressionFailedError, configurations, lines, verify
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
@@ -85,6 +86,7 @@ class ShapesTable(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Build every row's module, verify the row, and emit the table."""
+        note_package(self)
         header = ["configuration", "output", "h_n", "c_n", "forward final", "backward final"]
         rows = [_row(label, config) for label, config in ROWS]
         caption = nodes.paragraph(
@@ -158,12 +160,25 @@ def exactness_nodes(report: dict[str, Any], heading: str) -> list[nodes.Node]:
     return [section]
 
 
+PACKAGE_SOURCES = sorted(Path(rnnstate.__file__).parent.glob("*.py"))
+
+
+def note_package(directive: SphinxDirective) -> None:
+    """Re-read the page when rnnstate's source changes: its content comes from running it."""
+    for source in PACKAGE_SOURCES:
+        directive.env.note_dependency(str(source))
+
+
 class ExactnessReport(SphinxDirective):
     """``.. rnnstate-exactness::``: the committed GPU report and a live CPU one."""
 
     def run(self) -> list[nodes.Node]:
         """Render the GPU report if one was committed, then measure on CPU now."""
-        self.env.note_dependency(str(GPU_REPORT))
+        note_package(self)
+        if GPU_REPORT.is_file():
+            self.env.note_dependency(str(GPU_REPORT))
+        # A report that appears later is not a changed dependency: remember its absence.
+        self.env.rnnstate_gpu_page = (self.env.docname, GPU_REPORT.is_file())  # type: ignore[attr-defined]
         result: list[nodes.Node] = []
         if GPU_REPORT.is_file():
             report = json.loads(GPU_REPORT.read_text())
@@ -180,6 +195,14 @@ class ExactnessReport(SphinxDirective):
             exactness.measure("cpu"), "Measured live on CPU while this site was built"
         )
         return result
+
+
+def gpu_report_appeared(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Re-read the GPU page when a report was added or removed since it was read."""
+    docname, had_report = getattr(env, "rnnstate_gpu_page", (None, None))
+    return [docname] if docname and had_report != GPU_REPORT.is_file() else []
 
 
 _VERIFIED: dict[str, dict[str, object]] = {}
@@ -210,9 +233,12 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the directive, the install note and the configurations' data."""
     app.add_directive("rnnstate-shapes", ShapesTable)
     app.add_directive("rnnstate-exactness", ExactnessReport)
+    # Pages computed at build time depend on torch: a new torch re-reads them all.
+    app.add_config_value("rnnstate_torch_version", torch.__version__, "env")
     app.connect("source-read", add_install_note)
     app.connect("builder-inited", verify_configurations)
     app.connect("build-finished", write_configurations)
+    app.connect("env-get-outdated", gpu_report_appeared)
     return {
         "version": rnnstate.__version__,
         "parallel_read_safe": True,

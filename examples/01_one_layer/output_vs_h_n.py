@@ -1,9 +1,10 @@
 r"""
-output vs. h_n in a stacked GRU
-===============================
+The difference between output and hidden (h_n)
+===============================================
 
-A GRU returns two tensors, ``output`` and ``h_n``, and they are easy to mistake for
-one another: print them and rows of one show up in the other. This page takes the
+A GRU returns two tensors, ``output`` and ``h_n`` (often called ``hidden``), and they
+are easy to mistake for one another: print them and rows of one show up in the
+other. This page takes the
 configuration from a widely copied Q&A (a unidirectional, 3-layer, ``batch_first``
 GRU with ``input_size=8`` and ``hidden_size=50`` on a batch of 1024 sequences of 112
 steps) and shows what each tensor holds: ``output`` is the *top layer at every

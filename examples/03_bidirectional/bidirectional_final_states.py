@@ -127,6 +127,33 @@ print(f"max |backward final of layer 0 - forward GRU on x.flip(1)| = {diff:.2e}"
 torch.testing.assert_close(rev_h_n[0], h_n[1], rtol=1e-5, atol=1e-6)
 
 # %%
+# Bidirectional LSTM output
+# -------------------------
+# An LSTM lays out ``output`` and ``h_n`` exactly the same way; its extra ``c_n`` is
+# split like ``h_n`` (``c_n[-2]`` forward, ``c_n[-1]`` backward) and never appears
+# in ``output``.
+bilstm = nn.LSTM(input_size=3, hidden_size=H, num_layers=2, batch_first=True, bidirectional=True)
+lstm_output, (lstm_h_n, lstm_c_n) = bilstm(x)
+print(
+    "output:",
+    tuple(lstm_output.shape),
+    " h_n:",
+    tuple(lstm_h_n.shape),
+    " c_n:",
+    tuple(lstm_c_n.shape),
+)
+print(
+    "forward:  torch.equal(output[:, -1, :H], h_n[-2]):",
+    torch.equal(lstm_output[:, -1, :H], lstm_h_n[-2]),
+)
+print(
+    "backward: torch.equal(output[:, 0, H:], h_n[-1]): ",
+    torch.equal(lstm_output[:, 0, H:], lstm_h_n[-1]),
+)
+assert torch.equal(lstm_output[:, -1, :H], lstm_h_n[-2])
+assert torch.equal(lstm_output[:, 0, H:], lstm_h_n[-1])
+
+# %%
 # The picture and the checks
 # --------------------------
 # Forward rows end on the right, backward rows (arrows pointing left) on the left.

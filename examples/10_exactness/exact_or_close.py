@@ -91,6 +91,8 @@ for hidden_size, chunk in ((5, 4), (64, 3)):
            torch.cat(outs, 1), lstm(x)[0])  # fmt: skip
 
 # %%
+# A GRU batched or one by one
+# ---------------------------
 # One sample alone against the same sample inside a batch (a frequent report: "GRU
 # gives different results batched and one by one"). The batched call multiplies
 # bigger matrices, which may be blocked and summed in another order.
