@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import platform
 import sys
+from importlib.metadata import version as installed_version
 from pathlib import Path
-
-import torch
-
-import rnnstate
 
 DOCS = Path(__file__).parent
 ROOT = DOCS.parent
@@ -17,8 +14,11 @@ sys.path.insert(0, str(DOCS / "_ext"))
 project = "rnnstate"
 author = "the rnnstate developers"
 copyright = "2026, the rnnstate developers"
-release = rnnstate.__version__
+# Read from the installed metadata rather than by importing torch and rnnstate, so
+# that a rebuild with nothing to do does not pay for importing torch.
+release = installed_version("rnnstate")
 version = release
+TORCH_VERSION = installed_version("torch")
 
 extensions = [
     "myst_parser",
@@ -98,7 +98,7 @@ html_theme_options = {
     "dark_logo": "logo-dark.svg",
     "announcement": (
         f"Every output on this site was produced while it was built, by PyTorch "
-        f"{torch.__version__} on {platform.machine()} CPU, Python {platform.python_version()}."
+        f"{TORCH_VERSION} on {platform.machine()} CPU, Python {platform.python_version()}."
     ),
 }
-html_context = {"torch_version": torch.__version__}
+html_context = {"torch_version": TORCH_VERSION}

@@ -16,9 +16,9 @@ import ast
 import hashlib
 import importlib.util
 import platform
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
-import torch
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
@@ -57,7 +57,7 @@ def fingerprint(example: Path, constraints: Path, packages: dict[str, str]) -> s
     """Hash everything the example's output depends on."""
     source = example.read_text()
     parts = [
-        f"torch {torch.__version__}",
+        f"torch {installed_version('torch')}",
         f"python {platform.python_version()}",
         "constraints " + hashlib.sha256(constraints.read_bytes()).hexdigest()
         if constraints.is_file()

@@ -12,36 +12,60 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
-import exactness
-import torch
-from configurations import Config, ExpressionFailedError, configurations, lines, verify
 from docutils import nodes
+from fresh_gallery import package_digest
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
+from sphinx.pycode import ModuleAnalyzer
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
-import rnnstate
+# torch, rnnstate and the modules that run them (configurations, exactness) are
+# imported only where a page is computed, so that a rebuild with nothing to do
+# does not pay for importing torch.
+TORCH_VERSION = installed_version("torch")
+_SPEC = importlib.util.find_spec("rnnstate")
+if _SPEC is None or _SPEC.origin is None:
+    raise ImportError("the docs need rnnstate installed: pip install -e .")
+PACKAGE = Path(_SPEC.origin).parent
+PACKAGE_SOURCES = sorted(PACKAGE.glob("*.py"))
+
+
+def find_package_source(app: Sphinx, modname: str) -> tuple[str, dict[str, Any]] | None:
+    """Give viewcode rnnstate's source by reading it, not importing it (and torch)."""
+    top, _, rest = modname.partition(".")
+    if top != "rnnstate":
+        return None
+    path = PACKAGE / (rest.replace(".", "/") + ".py" if rest else "__init__.py")
+    code = path.read_text()
+    return code, ModuleAnalyzer.for_string(code, modname).find_tags()
+
 
 # The landing table's rows: (label, configuration of the page "Your configuration").
-ROWS = [
-    ("RNN or GRU", Config("GRU", 2, False, False, False, "padded")),
-    ("RNN or GRU, batch_first=True", Config("GRU", 2, False, True, False, "padded")),
-    ("GRU, bidirectional, batch_first=True", Config("GRU", 2, True, True, False, "padded")),
-    ("LSTM", Config("LSTM", 2, False, False, False, "padded")),
-    ("LSTM, proj_size > 0, bidirectional", Config("LSTM", 2, True, False, True, "padded")),
-    ("LSTM, unbatched (2-D) input", Config("LSTM", 2, False, False, False, "unbatched")),
-    ("GRU, bidirectional, packed, batch_first=True", Config("GRU", 2, True, True, False, "packed")),
+ROWS: list[tuple[str, tuple[str, int, bool, bool, bool, str]]] = [
+    ("RNN or GRU", ("GRU", 2, False, False, False, "padded")),
+    ("RNN or GRU, batch_first=True", ("GRU", 2, False, True, False, "padded")),
+    ("GRU, bidirectional, batch_first=True", ("GRU", 2, True, True, False, "padded")),
+    ("LSTM", ("LSTM", 2, False, False, False, "padded")),
+    ("LSTM, proj_size > 0, bidirectional", ("LSTM", 2, True, False, True, "padded")),
+    ("LSTM, unbatched (2-D) input", ("LSTM", 2, False, False, False, "unbatched")),
+    ("GRU, bidirectional, packed, batch_first=True", ("GRU", 2, True, True, False, "packed")),
 ]
 
 
-def _row(label: str, config: Config) -> list[str]:
+def _row(label: str, fields: tuple[str, int, bool, bool, bool, str]) -> list[str]:
     """One verified row: shapes, then the forward and backward final states."""
+    from configurations import Config, ExpressionFailedError, lines, verify
+
+    config = Config(*fields)
     try:
         verified = verify(config)
     except ExpressionFailedError as error:
@@ -88,10 +112,10 @@ class ShapesTable(SphinxDirective):
         """Build every row's module, verify the row, and emit the table."""
         note_package(self)
         header = ["configuration", "output", "h_n", "c_n", "forward final", "backward final"]
-        rows = [_row(label, config) for label, config in ROWS]
+        rows = [_row(label, fields) for label, fields in ROWS]
         caption = nodes.paragraph(
             text=(
-                f"Verified while this page was built (torch {torch.__version__}): each shape "
+                f"Verified while this page was built (torch {TORCH_VERSION}): each shape "
                 "was compared with a real call and each final-state expression held with "
                 "torch.equal. D is 2 if bidirectional else 1; H_out is proj_size if set, "
                 "else hidden_size (H_cell); for packed input, output is pad_packed_sequence's "
@@ -160,9 +184,6 @@ def exactness_nodes(report: dict[str, Any], heading: str) -> list[nodes.Node]:
     return [section]
 
 
-PACKAGE_SOURCES = sorted(Path(rnnstate.__file__).parent.glob("*.py"))
-
-
 def note_package(directive: SphinxDirective) -> None:
     """Re-read the page when rnnstate's source changes: its content comes from running it."""
     for source in PACKAGE_SOURCES:
@@ -174,6 +195,8 @@ class ExactnessReport(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Render the GPU report if one was committed, then measure on CPU now."""
+        import exactness
+
         note_package(self)
         if GPU_REPORT.is_file():
             self.env.note_dependency(str(GPU_REPORT))
@@ -209,18 +232,37 @@ _VERIFIED: dict[str, dict[str, object]] = {}
 
 
 def verify_configurations(app: Sphinx) -> None:
-    """Check every configuration of "Your configuration" before anything is written."""
+    """Check every configuration of "Your configuration" before anything is written.
+
+    The result is kept in the doctrees folder under a key made of everything it
+    depends on (torch, rnnstate's source, the generator's source), and reused while
+    that key holds.
+    """
+    generator = Path(__file__).with_name("configurations.py")
+    key = hashlib.sha256(
+        f"{TORCH_VERSION} {package_digest('rnnstate')} ".encode() + generator.read_bytes()
+    ).hexdigest()
+    cache = Path(app.doctreedir) / "rnnstate-configurations.json"
+    if cache.is_file():
+        cached = json.loads(cache.read_text())
+        if cached.get("key") == key:
+            _VERIFIED.update(cached["data"])
+            return
+    from configurations import ExpressionFailedError, configurations
+
     try:
         _VERIFIED.update(configurations())
     except ExpressionFailedError as error:
         raise ExtensionError(f"a configuration's code does not hold: {error}") from error
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"key": key, "data": _VERIFIED}))
 
 
 def write_configurations(app: Sphinx, exception: Exception | None) -> None:
     """Ship the verified data as a script the page loads (works from file:// too)."""
     if exception is not None or app.builder.format != "html":
         return
-    payload = {"torch": torch.__version__, "configurations": _VERIFIED}
+    payload = {"torch": TORCH_VERSION, "configurations": _VERIFIED}
     target = Path(app.outdir) / "_static" / "rnnstate-configurations.js"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(
@@ -234,13 +276,14 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_directive("rnnstate-shapes", ShapesTable)
     app.add_directive("rnnstate-exactness", ExactnessReport)
     # Pages computed at build time depend on torch: a new torch re-reads them all.
-    app.add_config_value("rnnstate_torch_version", torch.__version__, "env")
+    app.add_config_value("rnnstate_torch_version", TORCH_VERSION, "env")
     app.connect("source-read", add_install_note)
     app.connect("builder-inited", verify_configurations)
     app.connect("build-finished", write_configurations)
     app.connect("env-get-outdated", gpu_report_appeared)
+    app.connect("viewcode-find-source", find_package_source)
     return {
-        "version": rnnstate.__version__,
+        "version": installed_version("rnnstate"),
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
