@@ -21,13 +21,13 @@ nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 
-def install(session: nox.Session, *groups: str, extras: str = "plot") -> None:
-    """Install the project and the given dependency groups, pinned by constraints.txt."""
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the project (with its plot extra) and these dependency groups, pinned."""
     requirements: list[str] = []
     for group in groups:
         requirements.extend(nox.project.dependency_groups(nox.project.load_toml(), group))
     # Editable, so that doctests, coverage and the gallery all see the one copy in rnnstate/.
-    session.install("-c", str(CONSTRAINTS), *requirements, "-e", f".[{extras}]")
+    session.install("-c", str(CONSTRAINTS), *requirements, "-e", ".[plot]")
 
 
 @nox.session
