@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 from importlib.metadata import version as installed_version
 from pathlib import Path
+
+# One OpenMP thread for the torch that runs in this process (the examples, the
+# verified tables): Sphinx forks its workers under -j, and an OpenMP worker alive
+# at the fork is lost in the child, whose next parallel region then hangs.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 DOCS = Path(__file__).parent
 ROOT = DOCS.parent
@@ -28,8 +34,13 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinx_gallery.gen_gallery",
-    "rnnstate_docs",  # docs/_ext: tables verified at build time, install notes
-    "fresh_gallery",  # docs/_ext: re-run examples whose package, torch or pins changed
+    # docs/_ext, one job each:
+    "answer_table",  # the landing page's table, verified on real modules
+    "configurator_data",  # "Your configuration"'s data, every line verified
+    "gpu_report",  # the GPU page: committed report and live CPU measurements
+    "install_note",  # how to run a downloaded page
+    "package_source",  # viewcode reads rnnstate without importing torch
+    "fresh_gallery",  # re-run examples whose package, torch or pins changed
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}

@@ -8,38 +8,28 @@ configuration, and checks it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from rnnstate.drawing import plot_unrolled
 from rnnstate.identities import Identity, Report, check
+from rnnstate.indexing import Expressions, Relation, expressions
 from rnnstate.layout import Layout, Shapes, describe
 from rnnstate.states import final_state, last_output, merge_directions, split_hidden
-
-if TYPE_CHECKING:
-    from rnnstate.drawing import plot_unrolled
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Expressions",
     "Identity",
     "Layout",
+    "Relation",
     "Report",
     "Shapes",
     "__version__",
     "check",
     "describe",
+    "expressions",
     "final_state",
     "last_output",
     "merge_directions",
     "plot_unrolled",
     "split_hidden",
 ]
-
-
-def __getattr__(name: str) -> object:
-    # plot_unrolled needs matplotlib, an optional extra: import it on first use
-    # so that ``import rnnstate`` works with torch alone.
-    if name == "plot_unrolled":
-        from rnnstate.drawing import plot_unrolled
-
-        return plot_unrolled
-    raise AttributeError(f"module 'rnnstate' has no attribute {name!r}")

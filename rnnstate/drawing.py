@@ -1,6 +1,6 @@
 """Draw a recurrent module unrolled over time.
 
-Needs matplotlib (``pip install rnnstate[plot]``).
+Needs matplotlib (``pip install "rnnstate[plot]"``), imported on first use.
 """
 
 from __future__ import annotations
@@ -69,6 +69,19 @@ def _draw_sequence(ax: Axes, layout: Layout, seq_len: int, length: int, base: in
                 ax.add_patch(Rectangle((t - 0.4, row), 0.8, 0.6, **_cell_style(tags)))
 
 
+def _matplotlib() -> tuple[Any, Any]:
+    """Import matplotlib, the ``plot`` extra, or say how to install it."""
+    try:
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(
+            'plot_unrolled needs matplotlib, which is not installed: pip install "rnnstate[plot]"',
+            name=error.name,
+        ) from error
+    return plt, Patch
+
+
 def plot_unrolled(
     module: nn.Module,
     seq_len: int,
@@ -112,9 +125,7 @@ def plot_unrolled(
     >>> sum(p.get_gid().startswith("cell") for p in fig.axes[0].patches)
     16
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
+    plt, Patch = _matplotlib()
     layout = describe(module)
     _check_positive_int(seq_len, "seq_len")
     if lengths is None:

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
+from rnnstate.indexing import InputKind, Relation, expressions
 from rnnstate.layout import Layout, _check_state, _state_size, describe
 
 __all__ = ["Identity", "Report", "check"]
@@ -180,29 +181,25 @@ def _compiled(expression: str) -> types.CodeType:
 
 
 def _evaluate(expression: str, namespace: dict[str, object]) -> object:
-    # The expressions are built below from integers and fixed templates only;
-    # evaluating the very string we show is the point of the report.
+    # The expressions come from rnnstate.indexing: fixed templates filled with
+    # integers and identifiers; evaluating the very string we show is the point.
     return eval(_compiled(expression), {"__builtins__": {"tuple": tuple}}, namespace)  # noqa: S307
 
 
-def _tensor(expression: str, namespace: dict[str, object]) -> torch.Tensor:
-    value = _evaluate(expression, namespace)
-    assert isinstance(value, torch.Tensor), expression  # noqa: S101 - our own templates
-    return value
-
-
-def _equality(name: str, lhs: str, rhs: str, namespace: dict[str, object]) -> Identity:
-    a, b = _tensor(lhs, namespace), _tensor(rhs, namespace)
+def _identity(relation: Relation, namespace: dict[str, object]) -> Identity:
+    if relation.group == "shape":
+        return Identity(
+            relation.name,
+            relation.assertion,
+            _evaluate(relation.assertion, namespace) is True,
+            None,
+        )
+    a, b = _evaluate(relation.code, namespace), _evaluate(relation.equals, namespace)
+    assert isinstance(a, torch.Tensor), relation  # noqa: S101 - our own templates
+    assert isinstance(b, torch.Tensor), relation  # noqa: S101
     held = bool(torch.equal(a, b))
     diff = float((a.double() - b.double()).abs().max()) if a.shape == b.shape else float("inf")
-    return Identity(name, f"torch.equal({lhs}, {rhs})", held, diff)
-
-
-def _shape(
-    name: str, tensor_name: str, expected: tuple[int, ...], namespace: dict[str, object]
-) -> Identity:
-    expression = f"tuple({tensor_name}.shape) == {expected!r}"
-    return Identity(name, expression, bool(_evaluate(expression, namespace)), None)
+    return Identity(relation.name, relation.assertion, held, diff)
 
 
 def check(
@@ -242,7 +239,7 @@ def check(
     >>> report.ok
     True
     >>> print(report.identities[3].expression)
-    torch.equal(output[:, 0, 50:], h_n.view(3, 2, 4, 50)[-1, 1])
+    torch.equal(output[:, 0, 50:], h_n[-1])
     """
     layout = describe(module)
     N, L = _check_input(input, layout)
@@ -254,58 +251,19 @@ def check(
     h_n, c_n = hidden if layout.is_lstm else (hidden, None)
     namespace: dict[str, object] = {"torch": torch, "output": output, "h_n": h_n, "c_n": c_n}
 
-    H, D, bf = layout.output_size, layout.num_directions, layout.batch_first
     packed = isinstance(input, PackedSequence)
-    setup = ""
+    kind: InputKind = "packed" if packed else ("unbatched" if N is None else "padded")
+    names = {"output": "padded", "packed_output": "output"} if packed else {}
+    code = expressions(layout, input=kind, batch_size=N, seq_len=L, names=names)
     if packed:
-        setup = (
-            f"padded, lengths = torch.nn.utils.rnn.pad_packed_sequence(output, batch_first={bf})"
+        namespace["padded"], namespace["lengths"] = pad_packed_sequence(
+            output, batch_first=layout.batch_first
         )
-        namespace["padded"], namespace["lengths"] = pad_packed_sequence(output, batch_first=bf)
-        seq = "padded"
-    else:
-        seq = "output"
-
-    identities = [_shape("output shape", seq, shapes.output, namespace)]
-    identities.append(_shape("h_n shape", "h_n", shapes.h_n, namespace))
-    if shapes.c_n is not None:
-        identities.append(_shape("c_n shape", "c_n", shapes.c_n, namespace))
-
-    fwd_half = f", :{H}" if D == 2 else ""
-    if N is None:
-        fwd, bwd = f"{seq}[-1{fwd_half}]", f"{seq}[0, {H}:]"
-        view = f"h_n.view({layout.num_layers}, {D}, {H})"
-    elif packed:
-        steps = f"torch.arange({N}), lengths - 1" if bf else f"lengths - 1, torch.arange({N})"
-        fwd = f"{seq}[{steps}{fwd_half}]"
-        bwd = f"{seq}[:, 0, {H}:]" if bf else f"{seq}[0, :, {H}:]"
-        view = f"h_n.view({layout.num_layers}, {D}, {N}, {H})"
-    else:
-        fwd = (
-            f"{seq}[:, -1{fwd_half}]"
-            if bf
-            else f"{seq}[-1, :{fwd_half}]".replace("[-1, :]", "[-1]")
-        )
-        bwd = f"{seq}[:, 0, {H}:]" if bf else f"{seq}[0, :, {H}:]"
-        view = f"h_n.view({layout.num_layers}, {D}, {N}, {H})"
-
-    if D == 1:
-        identities.append(_equality("final state (top layer)", fwd, "h_n[-1]", namespace))
-    else:
-        identities.append(_equality("forward final", fwd, f"{view}[-1, 0]", namespace))
-        identities.append(_equality("backward final", bwd, f"{view}[-1, 1]", namespace))
-        identities.append(
-            _equality(
-                "classifier feature",
-                f"torch.cat(({fwd}, {bwd}), dim=-1)",
-                "torch.cat((h_n[-2], h_n[-1]), dim=-1)",
-                namespace,
-            )
-        )
+    identities = [_identity(relation, namespace) for relation in code.group("shape", "final")]
     return Report(
         layout=layout,
         input_shape=shapes.input,
         packed=packed,
-        setup=setup,
+        setup=code.setup,
         identities=tuple(identities),
     )

@@ -187,6 +187,8 @@ def describe(module: nn.Module) -> Layout:
     TypeError
         If ``module`` is not a recurrent module (``nn.GRUCell`` included: a
         cell returns no ``output`` sequence).
+    ValueError
+        If its ``mode`` is not one of RNN_TANH, RNN_RELU, GRU, LSTM.
 
     Examples
     --------
@@ -201,7 +203,7 @@ def describe(module: nn.Module) -> Layout:
         )
     mode = module.mode
     if mode not in _MODES:
-        raise TypeError(f"module has mode {mode!r}, expected one of {', '.join(_MODES)}")
+        raise ValueError(f"module has mode {mode!r}, expected one of {', '.join(_MODES)}")
     return Layout(
         mode=mode,
         input_size=int(module.input_size),

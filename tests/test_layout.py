@@ -51,7 +51,7 @@ def test_describe_rejects_modules_that_are_not_recurrent(module: nn.Module) -> N
 def test_describe_rejects_a_recurrent_module_with_an_unknown_mode() -> None:
     gru = nn.GRU(3, 4)
     gru.mode = "MYSTERY"
-    with pytest.raises(TypeError, match="module has mode 'MYSTERY', expected one of"):
+    with pytest.raises(ValueError, match="module has mode 'MYSTERY', expected one of"):
         describe(gru)
 
 

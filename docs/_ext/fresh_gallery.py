@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib.util
 import platform
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
+from shared import package_digest
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
@@ -38,19 +38,6 @@ def imported_packages(source: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
     return names
-
-
-def package_digest(name: str) -> str:
-    """Hash the source of the package that ``import name`` loads, wherever it is."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        return "missing"
-    root = Path(spec.origin).parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def fingerprint(example: Path, constraints: Path, packages: dict[str, str]) -> str:
@@ -99,4 +86,11 @@ def invalidate_changed_examples(app: Sphinx) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Run before sphinx-gallery generates the gallery (its handler has priority 500)."""
     app.connect("builder-inited", invalidate_changed_examples, priority=400)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    # Pages computed at build time depend on torch too: a new torch re-reads them all.
+    app.add_config_value("rnnstate_torch_version", installed_version("torch"), "env")
+    return {
+        "version": "1",
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

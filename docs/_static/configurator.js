@@ -27,9 +27,34 @@
     return node;
   }
 
-  function positive(name) {
-    const value = parseInt(form.elements[name].value, 10);
-    return Number.isInteger(value) && value > 0 ? value : null;
+  // The largest size the page accepts: beyond it a number is a typo, not a model.
+  const MAX_SIZE = 1000000;
+  const SIZE_LABELS = { N: "N", L: "L", hidden_size: "hidden_size", proj_size: "proj_size" };
+
+  // A size field: null when empty, a number when valid, else an error message.
+  function sizeField(name) {
+    const field = form.elements[name];
+    const text = field.value.trim();
+    if (field.disabled || text === "") return { value: null, error: null };
+    const value = Number(text);
+    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1 || value > MAX_SIZE) {
+      const shown = text.length > 20 ? text.slice(0, 20) + "\u2026" : text;
+      return {
+        value: null,
+        error: `${SIZE_LABELS[name]} must be a whole number from 1 to ${MAX_SIZE.toLocaleString("en")}, got \u201c${shown}\u201d.`,
+      };
+    }
+    return { value: value, error: null };
+  }
+
+  // The key the build wrote each configuration under: the controls named in
+  // data.key_fields, in that order (a checkbox counts as 0 or 1).
+  function configKey() {
+    return data.key_fields.map((name) => {
+      const field = form.elements[name];
+      if (field.type === "checkbox") return field.checked && !field.disabled ? "1" : "0";
+      return field.value;
+    }).join("|");
   }
 
   function readControls() {
@@ -43,28 +68,35 @@
     f.k.replaceChildren(...Array.from({ length: layers }, (_, i) => el("option", { text: String(i) })));
     f.k.value = String(k);
     const config = {
-      mode: mode,
       layers: layers,
       bidirectional: f.bidirectional.checked,
-      batchFirst: f.batch_first.checked,
       proj: mode === "LSTM" && f.proj.checked,
       input: f.input.value,
       k: k,
+      key: configKey(),
     };
-    config.key = [
-      config.mode, config.layers, Number(config.bidirectional), Number(config.batchFirst),
-      Number(config.proj), config.input,
-    ].join("|");
-    // Numbers for the symbols, where the reader gave them.
-    const hidden = positive("hidden_size");
-    const proj = positive("proj_size");
+    // Numbers for the symbols, where the reader gave valid ones.
+    const fields = {};
+    const errors = [];
+    for (const name of Object.keys(SIZE_LABELS)) {
+      fields[name] = sizeField(name);
+      if (fields[name].error) errors.push(fields[name].error);
+    }
+    const hidden = fields.hidden_size.value;
+    const proj = fields.proj_size.value;
+    if (config.proj && hidden && proj && proj >= hidden) {
+      errors.push(`proj_size must be smaller than hidden_size (${hidden}), got ${proj}.`);
+    }
     const values = { D: config.bidirectional ? 2 : 1, num_layers: layers, k: k };
-    if (positive("N")) values.N = positive("N");
-    if (positive("L")) values.L = positive("L");
-    if (hidden) values.H_cell = hidden;
-    if (config.proj ? proj : hidden) values.H_out = config.proj ? proj : hidden;
+    if (!errors.length) {
+      if (fields.N.value) values.N = fields.N.value;
+      if (fields.L.value) values.L = fields.L.value;
+      if (hidden) values.H_cell = hidden;
+      if (config.proj ? proj : hidden) values.H_out = config.proj ? proj : hidden;
+    }
     config.values = values;
-    config.numeric = ["N", "L", "H_out"].some((name) => name in values);
+    config.errors = errors;
+    config.numeric = ["N", "L", "H_out", "H_cell"].some((name) => name in values);
     return config;
   }
 
@@ -81,19 +113,13 @@
     return "(" + symbols.map((s) => (numeric ? size(s, values) : s)).join(", ") + ")";
   }
 
-  // With the reader's sizes, put numbers in place of the symbols and fold the
-  // integer arithmetic that is left (k * D + 1 -> 3); without them, keep symbols.
-  function substitute(code, values, numeric) {
-    if (!numeric) return code;
-    let out = code.replace(/\b(N|L|H_out|H_cell|D|num_layers|k)\b/g,
-      (m) => (m in values ? String(values[m]) : m));
-    for (let i = 0; i < 5; i++) {
-      out = out
-        .replace(/(^|[^\w.])\((\d+)\)/g, "$1$2")
-        .replace(/(\d+) \* (\d+)/g, (_, a, b) => String(Number(a) * Number(b)))
-        .replace(/(^|[^\w-] ?)(\d+) \+ (\d+)/g, (_, pre, a, b) => pre + String(Number(a) + Number(b)));
-    }
-    return out;
+  // The code of one line: in symbols, or (once the reader gave sizes) the build's
+  // template for layer k with each {N}-style field filled in, or left as its symbol.
+  function codeOf(line, config) {
+    if (!config.numeric) return [line.code, line.equals];
+    const filled = Array.isArray(line.filled[0]) ? line.filled[config.k] : line.filled;
+    return filled.map((template) => template.replace(/\{(N|L|H_out|H_cell)\}/g,
+      (_, name) => (name in config.values ? String(config.values[name]) : name)));
   }
 
   function copyButton(text) {
@@ -138,10 +164,10 @@
           rect.setAttribute("width", w - 4);
           rect.setAttribute("height", h - 4);
           rect.setAttribute("rx", 3);
-          const step = t === steps - 1 ? "last" : t === 0 ? "0" : null;
+          const step = t === steps - 1 ? "last" : t === 0 ? "first" : null;
           const isMarked = step !== null && (
             (step === "last" && dir === 0 && marked.has(`${layer},0,last`)) ||
-            (step === "0" && dir === 1 && marked.has(`${layer},1,0`)));
+            (step === "first" && dir === 1 && marked.has(`${layer},1,first`)));
           let cls = "cell";
           if (layer === config.layers - 1) cls += " output";
           if (isMarked) {
@@ -162,17 +188,14 @@
     return svg;
   }
 
+  // A cell's layer is a number, or "k" for the layer the reader picked.
   function resolveCells(cells, config) {
-    return cells.map(([layer, dir, step]) => {
-      let l = layer;
-      if (l === "num_layers - 1") l = config.layers - 1;
-      if (l === "k") l = config.k;
-      return [l, dir, step];
-    });
+    return cells.map(([layer, dir, step]) => [layer === "k" ? config.k : layer, dir, step]);
   }
 
   function render() {
     const config = readControls();
+    const notes = config.errors.map((text) => el("p", { class: "rnnstate-input-error", role: "alert", text: text }));
     const entry = data.configurations[config.key];
     if (!entry) {
       result.replaceChildren(el("p", { text: "No verified data for this combination." }));
@@ -196,14 +219,14 @@
     const svgHolder = el("div", { class: "rnnstate-diagram-holder" });
     const list = el("table", { class: "rnnstate-config-lines" },
       el("thead", {}, el("tr", {}, el("th", { text: "what" }), el("th", { text: "code" }),
-        el("th", { text: "equals" }), el("th", { text: "" }))));
+        el("th", { text: "equals" }), el("th", { text: "copy" }))));
     const lines = el("tbody");
     entry.lines.forEach((line, i) => {
-      const code = substitute(line.code, values, config.numeric);
+      const [code, equals] = codeOf(line, config);
       const row = el("tr", { tabindex: "0", "data-line": String(i) },
         el("td", { text: line.what }),
         el("td", {}, el("code", { class: "rnnstate-code", text: code })),
-        el("td", {}, el("code", { class: "rnnstate-equals", text: substitute(line.equals, values, config.numeric) })),
+        el("td", {}, el("code", { class: "rnnstate-equals", text: equals })),
         el("td", {}, copyButton(code)));
       const show = () => {
         lines.querySelectorAll("tr.active").forEach((r) => r.classList.remove("active"));
@@ -217,6 +240,7 @@
     list.append(lines);
 
     const parts = [
+      ...notes,
       el("h2", { text: "Shapes" }),
       shapes,
     ];
