@@ -60,7 +60,11 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_ivar = True
 napoleon_preprocess_types = True
-napoleon_type_aliases = {"sequence": ":term:`sequence`"}
+napoleon_type_aliases = {
+    "sequence": ":term:`sequence`",
+    "collection": ":class:`~collections.abc.Collection`",
+    "mapping": ":term:`mapping`",
+}
 
 # -- intersphinx: committed inventories first, so the build needs no network --
 # docs/inventories/make_inventories.py writes them; see its docstring.

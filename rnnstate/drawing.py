@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from rnnstate.indexing import state_rows
 from rnnstate.layout import Layout, _check_positive_int, describe
 from rnnstate.states import _check_lengths
 
@@ -49,7 +50,6 @@ def _draw_sequence(ax: Axes, layout: Layout, seq_len: int, length: int, base: in
     from matplotlib.patches import Rectangle
 
     D = layout.num_directions
-    names = "h_n[{k}]\nc_n[{k}]" if layout.is_lstm else "h_n[{k}]"
     for layer in range(layout.num_layers):
         for direction in range(D):
             row = base + layer * D + direction
@@ -64,8 +64,9 @@ def _draw_sequence(ax: Axes, layout: Layout, seq_len: int, length: int, base: in
                     tags.append("output")
                 if t == final:
                     tags.append("h_n")
-                    ax.text(t, row + 0.3, names.format(k=layer * D + direction), ha="center",
-                            va="center", fontsize=6.5, color="white", zorder=3)  # fmt: skip
+                    label = "\n".join(state_rows(layout, layer, direction))
+                    ax.text(t, row + 0.3, label, ha="center", va="center", fontsize=6.5,
+                            color="white", zorder=3)  # fmt: skip
                 ax.add_patch(Rectangle((t - 0.4, row), 0.8, 0.6, **_cell_style(tags)))
 
 

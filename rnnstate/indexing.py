@@ -23,7 +23,15 @@ from torch import nn
 
 from rnnstate.layout import Layout, _check_positive_int, describe
 
-__all__ = ["SIZES", "Expressions", "InputKind", "Relation", "expressions", "shape_symbols"]
+__all__ = [
+    "SIZES",
+    "Expressions",
+    "InputKind",
+    "Relation",
+    "expressions",
+    "shape_symbols",
+    "state_rows",
+]
 
 InputKind = Literal["padded", "packed", "unbatched"]
 Group = Literal["shape", "final", "layer", "rnnstate"]
@@ -76,10 +84,11 @@ class Relation:
     equals : str
         An expression that gives the same value: the same tensor, bitwise, or for
         a shape the same tuple.
-    cells : tuple of (layer, direction, step)
-        The cells of the unrolled network that ``code`` reads: ``layer`` an int
-        (or ``"k"``), ``direction`` 0 forward or 1 backward, ``step`` ``"last"``
-        (each sequence's last valid step) or ``"first"``.
+    cells : tuple of tuple
+        ``(layer, direction, step)`` for each cell of the unrolled network that
+        ``code`` reads: ``layer`` an int (or ``"k"``), ``direction`` 0 forward or
+        1 backward, ``step`` ``"last"`` (each sequence's last valid step) or
+        ``"first"``.
     """
 
     name: str
@@ -90,7 +99,7 @@ class Relation:
 
     @property
     def assertion(self) -> str:
-        """The check as one expression: ``code == equals`` for a shape, else ``torch.equal``."""
+        """Give the check as one expression (``torch.equal``, or ``==`` for a shape)."""
         if self.group == "shape":
             return f"{self.code} == {self.equals}"
         return f"torch.equal({self.code}, {self.equals})"
@@ -144,7 +153,7 @@ def shape_symbols(layout: Layout, input: InputKind = "padded") -> dict[str, list
 
     Parameters
     ----------
-    layout : Layout
+    layout : rnnstate.Layout
         The module's layout, from :func:`rnnstate.describe`.
     input : {"padded", "packed", "unbatched"}
         The input kind; for packed input ``output`` is ``pad_packed_sequence``'s
@@ -178,6 +187,41 @@ def shape_symbols(layout: Layout, input: InputKind = "padded") -> dict[str, list
     }
 
 
+def state_rows(layout: Layout, layer: int, direction: int) -> list[str]:
+    """Give the rows of ``h_n`` (and ``c_n``) that hold one layer and direction's final state.
+
+    Parameters
+    ----------
+    layout : rnnstate.Layout
+        The module's layout.
+    layer : int
+        The layer, 0 at the bottom.
+    direction : int
+        0 forward, 1 backward.
+
+    Returns
+    -------
+    list of str
+        ``["h_n[i]"]``, or ``["h_n[i]", "c_n[i]"]`` for an LSTM, with
+        ``i = layer * D + direction``.
+
+    Examples
+    --------
+    >>> from rnnstate import describe
+    >>> state_rows(describe(nn.LSTM(3, 4, num_layers=2, bidirectional=True)), 1, 0)
+    ['h_n[2]', 'c_n[2]']
+    """
+    if isinstance(layer, bool) or not isinstance(layer, int):
+        raise TypeError(f"layer must be an int, got {type(layer).__name__} {layer!r}")
+    _check_layer(layer, layout, "layer")
+    if direction not in range(layout.num_directions):
+        raise ValueError(
+            f"direction must be 0 (forward) or, for a bidirectional module, 1; got {direction!r}"
+        )
+    row = layer * layout.num_directions + direction
+    return [f"{name}[{row}]" for name in (("h_n", "c_n") if layout.is_lstm else ("h_n",))]
+
+
 def expressions(
     module: nn.Module | Layout,
     *,
@@ -208,9 +252,9 @@ def expressions(
     symbolic : bool or collection of str
         Write sizes as PyTorch's symbols (``N``, ``L``, ``H_out``, ``H_cell``,
         ``num_layers``, ``D``) instead of the module's numbers: all of them
-        (``True``), or only those named (for example :data:`SIZES`).
+        (``True``), or only those named (for example ``("N", "L")``).
     placeholders : bool
-        Write the reader's sizes (:data:`SIZES`) as ``{N}``-style placeholders
+        Write the reader's sizes (``N``, ``L``, ``H_out``, ``H_cell``) as ``{N}``-style placeholders
         for a tool to fill in later, e.g. the site's "Your configuration" page.
         Such code is a template, not runnable Python.
     names : mapping of str to str, optional
@@ -294,14 +338,14 @@ def _check_input_kind(input: object) -> None:
         raise ValueError(f"input must be one of {', '.join(map(repr, kinds))}, got {input!r}")
 
 
-def _check_layer(k: object, layout: Layout) -> None:
+def _check_layer(k: object, layout: Layout, name: str = "k") -> None:
     if k is None or k == "k":
         return
     if isinstance(k, bool) or not isinstance(k, int):
-        raise TypeError(f"k must be an int, 'k' or None, got {type(k).__name__} {k!r}")
+        raise TypeError(f"{name} must be an int, 'k' or None, got {type(k).__name__} {k!r}")
     if not 0 <= k < layout.num_layers:
         raise ValueError(
-            f"k must be a layer of this {layout.num_layers}-layer module "
+            f"{name} must be a layer of this {layout.num_layers}-layer module "
             f"(0 to {layout.num_layers - 1}), got {k}"
         )
 

@@ -7,7 +7,9 @@ configuration, and must hold with ``torch.equal``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,9 @@ import rnnstate
 
 from .browsing import visit
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "docs" / "_ext"))
+from configurations import Config
+
 PAGE = "your-configuration.html"
 
 
@@ -28,9 +33,9 @@ def page(browser: Browser, base_url: str) -> Iterator[Page]:
     context = browser.new_context()
     seen = visit(context, f"{base_url}/{PAGE}")
     yield seen.page
+    context.close()  # before asserting, so that a failure leaves no browser context open
     assert seen.errors == []
     assert seen.outside == []
-    context.close()
 
 
 def set_controls(
@@ -75,7 +80,7 @@ def test_the_page_shows_the_verified_code_and_shapes_for_each_configuration(
     page: Page, mode: str, layers: int, bi: bool, bf: bool, proj: bool, inp: str
 ) -> None:
     set_controls(page, mode, layers, bi, bf, proj, inp)
-    key = "|".join(str(v) for v in (mode, layers, int(bi), int(bf), int(proj), inp))
+    key = Config(mode, layers, bi, bf, proj, inp).key  # type: ignore[arg-type]
     verified = page.evaluate(f"window.RNNSTATE_CONFIGURATIONS.configurations[{key!r}]")
     on_page = shown(page)
     assert on_page["code"] == [line["code"] for line in verified["lines"]]
@@ -170,6 +175,45 @@ def test_the_copy_button_copies_the_line(browser: Browser, base_url: str) -> Non
     first = seen.page.locator(".rnnstate-config-lines tbody tr").first
     first.locator("button.rnnstate-copy").click()
     copied = seen.page.evaluate("navigator.clipboard.readText()")
-    assert copied == first.locator("code.rnnstate-code").inner_text()
-    assert seen.errors == []
+    code = first.locator("code.rnnstate-code").inner_text()
     context.close()
+    assert copied == code
+    assert seen.errors == []
+
+
+@pytest.mark.parametrize("text", ["-3", "0", "99999999", "2.5", "1e3"])
+def test_a_size_that_is_not_a_sensible_number_gets_a_message_not_code(
+    page: Page, text: str
+) -> None:
+    page.fill("input[name=N]", "4")
+    page.fill("input[name=hidden_size]", text)
+    alert = page.locator(".rnnstate-input-error")
+    assert alert.count() == 1
+    message = alert.inner_text()
+    assert message.startswith("hidden_size must be a whole number from 1 to 1,000,000, got")
+    assert text in message
+    key = Config("GRU", 2, True, True, False, "padded").key  # the page's defaults
+    verified = page.evaluate(f"window.RNNSTATE_CONFIGURATIONS.configurations[{key!r}]")
+    # No size is filled in, not even the valid N: the code stays in symbols.
+    assert shown(page)["code"] == [line["code"] for line in verified["lines"]]
+
+
+def test_proj_size_not_below_hidden_size_gets_a_message(page: Page) -> None:
+    set_controls(page, "LSTM", 2, True, True, True, "padded")
+    page.fill("input[name=hidden_size]", "8")
+    page.fill("input[name=proj_size]", "8")
+    message = page.locator(".rnnstate-input-error").inner_text()
+    assert message == "proj_size must be smaller than hidden_size (8), got 8."
+
+
+def test_without_javascript_the_page_points_to_the_cheat_sheet(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}/{PAGE}")
+    text = page.locator("#rnnstate-result").inner_text()
+    link = page.locator("#rnnstate-result a").get_attribute("href")
+    context.close()
+    assert "This page needs JavaScript" in text
+    assert link == "auto_examples/13_cheat_sheet/cheat_sheet.html"

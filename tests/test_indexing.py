@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +17,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import rnnstate
 from rnnstate import expressions
-from rnnstate.indexing import SIZES, InputKind, Relation, shape_symbols
+from rnnstate.indexing import SIZES, InputKind, Relation, shape_symbols, state_rows
 
 H_IN, H_CELL, PROJ = 3, 5, 2
 
@@ -229,3 +232,72 @@ def test_a_cell_is_not_a_module_with_an_output_sequence() -> None:
 def test_looking_up_a_missing_relation_lists_the_ones_there() -> None:
     with pytest.raises(KeyError, match="no relation named 'layer 0, forward'; these exist:"):
         expressions(nn.GRU(3, 4))["layer 0, forward"]
+
+
+ROOT = Path(__file__).parents[1]
+CODE_PIECES = re.compile(r"\b(output|h_n|c_n|padded)(\[|\.view\()")
+
+
+def built_strings(path: Path) -> list[tuple[int, str]]:
+    """Give the f-strings and .format() templates of a Python file that write indexing.
+
+    A label printed beside a measured value (``print(f"h_n[{k}] ...: {x}")``) is
+    a result, not code: only strings that are not printed directly count.
+    """
+    tree = ast.parse(path.read_text())
+    printed = {
+        id(arg)
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "print"
+        for arg in call.args
+    }
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in printed:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("format", "replace")
+            and isinstance(node.func.value, ast.Constant)
+        ):
+            text = str(node.func.value.value)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # a template to fill later, such as "output[-1{h}]"
+            text = node.value if re.search(r"\{\w*\}", node.value) else ""
+        else:
+            continue
+        if CODE_PIECES.search(text):
+            found.append((node.lineno, text))
+    return found
+
+
+def test_only_rnnstate_indexing_builds_indexing_code_strings() -> None:
+    sources = [
+        *(ROOT / "rnnstate").glob("*.py"),
+        *(ROOT / "docs" / "_ext").glob("*.py"),
+        *(ROOT / "examples").rglob("*.py"),
+    ]
+    builders = {
+        str(path.relative_to(ROOT)): found
+        for path in sources
+        if path.name != "indexing.py" and (found := built_strings(path))
+    }
+    assert builders == {}
+    script = (ROOT / "docs" / "_static" / "configurator.js").read_text()
+    assert not CODE_PIECES.search(script), "the configurator writes code of its own"
+
+
+def test_state_rows_name_the_rows_of_one_layer_and_direction() -> None:
+    layout = rnnstate.describe(nn.GRU(3, 4, num_layers=3, bidirectional=True))
+    assert state_rows(layout, 2, 1) == ["h_n[5]"]
+    with pytest.raises(ValueError, match=r"direction must be 0 .* got 2"):
+        state_rows(layout, 0, 2)
+    with pytest.raises(ValueError, match=r"layer must be a layer of this 3-layer module"):
+        state_rows(layout, 3, 0)
+    with pytest.raises(TypeError, match="layer must be an int, got str 'k'"):
+        state_rows(layout, "k", 0)  # type: ignore[arg-type]

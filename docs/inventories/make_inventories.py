@@ -115,6 +115,12 @@ def _python() -> list[Entry]:
         ("True", "py:data", "library/constants.html#True"),
         ("False", "py:data", "library/constants.html#False"),
         ("sequence", "std:term", "glossary.html#term-sequence"),
+        ("mapping", "std:term", "glossary.html#term-mapping"),
+        (
+            "collections.abc.Collection",
+            "py:class",
+            "library/collections.abc.html#collections.abc.Collection",
+        ),
         ("argparse.ArgumentParser", "py:class", "library/argparse.html#argparse.ArgumentParser"),
         ("argparse.Namespace", "py:class", "library/argparse.html#argparse.Namespace"),
         (
