@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError, SphinxError
+from sphinx.util.docutils import docutils_namespace
 from torch import nn
 
 from rnnstate import Expressions
@@ -88,14 +89,20 @@ def site(tmp_path: Path, report: dict[str, Any] | None = None) -> Path:
     return src
 
 
-def build(src: Path, *, parallel: int = 0, fresh: bool = True) -> tuple[Path, str]:
+def build(
+    src: Path, *, parallel: int = 0, fresh: bool = True, builder: str = "html"
+) -> tuple[Path, str]:
     """Build as the docs session does, warnings as errors; fail with what was logged."""
     out, warnings = src.parent / "out", StringIO()
-    app = Sphinx(
-        str(src), str(src), str(out), str(src.parent / "doctrees"), "html",
-        status=None, warning=warnings, freshenv=fresh, warningiserror=True, parallel=parallel,
-    )  # fmt: skip
-    app.build()
+    # A namespace of its own, as sphinx-build makes one: nodes and directives that one
+    # build registers do not leak into the next build in this process.
+    with docutils_namespace():
+        app = Sphinx(
+            str(src), str(src), str(out), str(src.parent / "doctrees"), builder,
+            status=None, warning=warnings, freshenv=fresh, warningiserror=True,
+            parallel=parallel,
+        )  # fmt: skip
+        app.build()
     if app.statuscode:
         raise SphinxError(warnings.getvalue())
     return out, warnings.getvalue()
@@ -173,6 +180,30 @@ def test_the_gpu_page_says_no_report_exists_until_one_is_committed(tmp_path: Pat
     assert "Measured on NVIDIA Test GPU with torch 2.13.0, cuda 13.0, cudnn 91900" in page
     assert '<details class="rnnstate-details">' in page
     assert "<summary>Every configuration and setting</summary>" in page
+
+
+@pytest.mark.usefixtures("cpu_measure")
+def test_a_text_build_shows_the_folded_table_and_writes_no_script(tmp_path: Path) -> None:
+    out, _ = build(site(tmp_path, FAKE_REPORT), builder="text")
+    page = (out / "gpu.txt").read_text()
+    assert "Every configuration and setting" in page
+    assert "differs: forward final, top layer" in page
+    assert not (out / "_static" / "rnnstate-configurations.js").exists()
+
+
+def test_each_extension_declares_itself_parallel_safe_with_an_env_version() -> None:
+    class Recorder:
+        def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - any Sphinx call
+            return lambda *args, **kwargs: None
+
+    for extension in (answer_table, fresh_gallery, gpu_report, install_note, package_source):
+        metadata = extension.setup(Recorder())  # type: ignore[arg-type]
+        assert metadata["parallel_read_safe"], extension
+        assert metadata["parallel_write_safe"], extension
+        assert metadata["env_version"] == 1, extension
+    import configurator_data
+
+    assert configurator_data.setup(Recorder())["parallel_read_safe"]  # type: ignore[arg-type]
 
 
 def test_a_report_reads_as_one_line_per_finding() -> None:

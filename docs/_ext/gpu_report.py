@@ -50,6 +50,14 @@ def _depart_summary(translator: HTML5Translator, node: summary) -> None:
     translator.body.append("</summary>\n")
 
 
+def _visit_plain(translator: object, node: nodes.Element) -> None:
+    """Show the children of a folding node where a builder cannot fold."""
+
+
+def _depart_plain(translator: object, node: nodes.Element) -> None:
+    """End a folding node where a builder cannot fold: nothing to close."""
+
+
 class GpuReportDomain(Domain):
     """Per page: whether a GPU report was committed when the page was read."""
 
@@ -193,8 +201,10 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         "rnnstate_gpu_report", "data/gpu-report.json", "env", types=frozenset({str})
     )
     app.add_domain(GpuReportDomain)
-    app.add_node(details, html=(_visit_details, _depart_details))
-    app.add_node(summary, html=(_visit_summary, _depart_summary))
+    # Other builders (text, for one) show the folded content as it is.
+    plain = (_visit_plain, _depart_plain)
+    app.add_node(details, html=(_visit_details, _depart_details), text=plain)
+    app.add_node(summary, html=(_visit_summary, _depart_summary), text=plain)
     app.add_directive("rnnstate-exactness", ExactnessReport)
     app.connect("env-get-outdated", report_appeared)
     return {
