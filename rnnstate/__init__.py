@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rnnstate.carry import detach_state, slice_state
 from rnnstate.identities import Identity, Report, check
 from rnnstate.layout import Layout, Shapes, describe
 from rnnstate.states import final_state, last_output, merge_directions, split_hidden
@@ -27,10 +28,12 @@ __all__ = [
     "__version__",
     "check",
     "describe",
+    "detach_state",
     "final_state",
     "last_output",
     "merge_directions",
     "plot_unrolled",
+    "slice_state",
     "split_hidden",
 ]
 
