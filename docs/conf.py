@@ -87,6 +87,34 @@ sphinx_gallery_conf = {
     # Execute every script, not only plot_*.py: every page is a live result.
     "filename_pattern": r"\.py$",
     "ignore_pattern": r"__init__\.py",
+    # Chapters in reading order. A chapter added later without an entry here lands
+    # at "*", so the cheat sheet stays last in the sidebar.
+    "subsection_order": [
+        *(
+            f"../examples/{chapter}"
+            for chapter in (
+                "01_one_layer",
+                "02_layers",
+                "03_bidirectional",
+                "04_lstm",
+                "05_plain_rnn",
+                "06_batch_first",
+                "07_packed",
+                "08_pitfalls",
+                "09_initial_states",
+                "10_exactness",
+                "11_recipes",
+                "12_popular_answer",
+                "14_state_across_batches",
+                "15_padding_workflow",
+                "16_attention_masks",
+                "17_training_mode",
+                "18_weights",
+            )
+        ),
+        "*",
+        "../examples/13_cheat_sheet",
+    ],
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("rnnstate",),
     "backreferences_dir": "gen_modules/backreferences",

@@ -8,6 +8,7 @@ configuration, and checks it.
 
 from __future__ import annotations
 
+from rnnstate.carry import detach_state, slice_state
 from rnnstate.drawing import plot_unrolled
 from rnnstate.identities import Identity, Report, check
 from rnnstate.indexing import Expressions, Relation, expressions
@@ -26,10 +27,12 @@ __all__ = [
     "__version__",
     "check",
     "describe",
+    "detach_state",
     "expressions",
     "final_state",
     "last_output",
     "merge_directions",
     "plot_unrolled",
+    "slice_state",
     "split_hidden",
 ]

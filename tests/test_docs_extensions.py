@@ -197,7 +197,7 @@ def test_each_extension_declares_itself_parallel_safe_with_an_env_version() -> N
             return lambda *args, **kwargs: None
 
     for extension in (answer_table, fresh_gallery, gpu_report, install_note, package_source):
-        metadata = extension.setup(Recorder())  # type: ignore[arg-type]
+        metadata = extension.setup(Recorder())
         assert metadata["parallel_read_safe"], extension
         assert metadata["parallel_write_safe"], extension
         assert metadata["env_version"] == 1, extension
