@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import platform
+import re
 import sys
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
 
 DOCS = Path(__file__).parent
 ROOT = DOCS.parent
@@ -102,3 +108,23 @@ html_theme_options = {
     ),
 }
 html_context = {"torch_version": TORCH_VERSION}
+
+# -- Search: pages that answer nothing stay out of the index ---------------------
+# sphinx-gallery writes execution-time tables (sg_execution_times), an API usage
+# report (sg_api_usage) and one index page per chapter that only repeats the
+# chapter's header above links to its pages. In the search results they would
+# push the pages that answer down, so they are marked ``nosearch``: Sphinx then
+# indexes them with no title and no words (sitetests/test_search.py checks it).
+NO_SEARCH = re.compile(r"(^|/)(sg_execution_times|sg_api_usage)$|^auto_examples/[^/]+/index$")
+
+
+def keep_out_of_search(app: Sphinx, doctree: nodes.document) -> None:
+    """Mark a generated page that answers nothing as ``nosearch``."""
+    docname = app.env.current_document.docname
+    if NO_SEARCH.search(docname):
+        app.env.metadata[docname]["nosearch"] = ""
+
+
+def setup(app: Sphinx) -> None:
+    """Connect this file's own hooks."""
+    app.connect("doctree-read", keep_out_of_search)

@@ -19,11 +19,11 @@ directive fence, raw HTML or a target. Each list item is a paragraph of its own.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomllib
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
 ROOT = Path(__file__).parents[1]
@@ -85,7 +85,7 @@ def _is_underline(line: str, above: str) -> bool:
 
 
 def rest_paragraphs(text: str) -> list[str]:
-    """The prose paragraphs of a reST text: no titles, directives or literal blocks."""
+    """List the prose paragraphs of a reST text: no titles, directives or literal blocks."""
     paragraphs: list[str] = []
     skipping_body = False  # inside a ``..`` block or a ``::`` literal block
     for block in _blocks(text.splitlines()):
@@ -110,7 +110,7 @@ def rest_paragraphs(text: str) -> list[str]:
 
 
 def script_paragraphs(path: Path) -> list[str]:
-    """The paragraphs of a gallery script: its docstring and every ``# %%`` text block."""
+    """List the paragraphs of a gallery script: its docstring and each ``# %%`` text block."""
     _, blocks = split_code_and_text_blocks(str(path))
     paragraphs: list[str] = []
     for label, content, _ in blocks:
@@ -126,7 +126,7 @@ _NOT_PROSE = re.compile(r"^(?:#{1,6}\s|<|\(.+\)=\s*$|-{3,}\s*$|\+{3}|%)")
 
 
 def markdown_paragraphs(text: str) -> list[str]:
-    """The prose paragraphs of a Markdown page: no headings, fences, HTML or targets."""
+    """List the prose paragraphs of a Markdown page: no headings, fences, HTML or targets."""
     prose: list[str] = []
     fence = ""
     for line in text.splitlines():
@@ -150,7 +150,7 @@ def markdown_paragraphs(text: str) -> list[str]:
 
 
 def paragraphs_of(page: str) -> list[str]:
-    """The paragraphs of any page source."""
+    """List the paragraphs of any page source."""
     path = ROOT / page
     if path.suffix == ".py":
         return script_paragraphs(path)
@@ -179,7 +179,7 @@ def load_review(page: str) -> tuple[dict[str, object], list[Entry]]:
 
 
 def skeleton(paragraph: str) -> str:
-    """The TOML entry to add for a paragraph that has none."""
+    """Write the TOML entry to add for a paragraph that has none."""
     starts = " ".join(paragraph.split()[:8]).replace("\\", "\\\\").replace('"', '\\"')
     return f'[[paragraph]]\nstarts = "{starts}"\nclaims = [\n  ["<claim>", "<kind>: <how>"],\n]'
 
@@ -206,8 +206,8 @@ def problems(page: str, paragraphs: list[str], entries: list[Entry]) -> list[str
         for i in hits:
             matched[i].append(entry.starts)
         for claim in entry.claims:
-            backing = claim[1].strip() if len(claim) == 2 else ""  # noqa: PLR2004
-            if not (len(claim) == 2 and claim[0].strip()):  # noqa: PLR2004
+            backing = claim[1].strip() if len(claim) == 2 else ""
+            if not (len(claim) == 2 and claim[0].strip()):
                 found.append(f'"{entry.starts}": a claim must be [sentence, backing]: {claim}')
             elif not backing.startswith(KINDS) or not backing.partition(":")[2].strip():
                 found.append(
@@ -228,7 +228,7 @@ def test_every_paragraph_of_the_page_is_reviewed_claim_by_claim(page: str) -> No
     review = review_path(page)
     assert review.is_file(), (
         f"{page} has no review: write {review.relative_to(ROOT)} listing each of its "
-        f"paragraphs, starting with:\npage = \"{page}\"\nreview = \"self-review <date>\"\n\n"
+        f'paragraphs, starting with:\npage = "{page}"\nreview = "self-review <date>"\n\n'
         + "\n\n".join(skeleton(p) for p in paragraphs_of(page))
     )
     data, entries = load_review(page)
