@@ -111,11 +111,16 @@ html_context = {"torch_version": TORCH_VERSION}
 
 # -- Search: pages that answer nothing stay out of the index ---------------------
 # sphinx-gallery writes execution-time tables (sg_execution_times), an API usage
-# report (sg_api_usage) and one index page per chapter that only repeats the
-# chapter's header above links to its pages. In the search results they would
-# push the pages that answer down, so they are marked ``nosearch``: Sphinx then
-# indexes them with no title and no words (sitetests/test_search.py checks it).
-NO_SEARCH = re.compile(r"(^|/)(sg_execution_times|sg_api_usage)$|^auto_examples/[^/]+/index$")
+# report (sg_api_usage), and index pages (the guide's and one per chapter) that
+# repeat the headers and first paragraphs of the pages they link to. In the
+# search results they would push the pages that answer down, so they are marked
+# ``nosearch``: Sphinx then indexes them with no title and no words
+# (sitetests/test_search.py checks it).
+NO_SEARCH = re.compile(r"(^|/)(sg_execution_times|sg_api_usage)$|^auto_examples/([^/]+/)?index$")
+
+# Rank results by how many query words a page has in its titles, not by its best
+# word alone (see the file's header).
+html_search_scorer = str(DOCS / "search_scorer.js")
 
 
 def keep_out_of_search(app: Sphinx, doctree: nodes.document) -> None:

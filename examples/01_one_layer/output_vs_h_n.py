@@ -1,14 +1,15 @@
 r"""
-The difference between output and the hidden state h_n
-======================================================
+Output vs hidden state (h_n) in PyTorch
+=======================================
 
-A GRU returns two tensors, ``output`` and ``h_n`` (often called ``hidden``, the last
-hidden state). Print them and rows of one can show up in the other, so they are
-easy to take for the same thing. This page takes the configuration from a widely
-copied Q&A (a unidirectional, 3-layer, ``batch_first`` GRU with ``input_size=8`` and
-``hidden_size=50`` on a batch of 1024 sequences of 112 steps) and shows what each
-tensor holds: ``output`` is the *top layer at every step*, ``h_n`` is *every layer
-at the last step*. They share exactly one slice.
+A PyTorch GRU returns two tensors, ``output`` and ``h_n`` (often called ``hidden``,
+the last hidden state). Print them and rows of one can show up in the other, so
+they are easy to take for the same thing. This page shows the difference between
+output and hidden, and how to get the last hidden state from either, in the
+configuration of a widely copied Q&A (a unidirectional, 3-layer, ``batch_first``
+GRU with ``input_size=8`` and ``hidden_size=50`` on a batch of 1024 sequences of
+112 steps): ``output`` is the *top layer at every step*, ``h_n`` is *every layer at
+the last step*. They share exactly one slice.
 """
 
 # %%

@@ -31,7 +31,9 @@ assert h_n.shape == (2 * 2, N, H)  # (D*num_layers, N, H_out)
 # Split ``h_n`` into layers and directions
 # ----------------------------------------
 # ``h_n.view(num_layers, D, N, H_out)`` puts layers and directions on their own
-# axes: ``[-1, 0]`` is the top forward, ``[-1, 1]`` the top backward state.
+# axes (PyTorch's older documentation writes it ``h_n.view(num_layers,
+# num_directions, batch, hidden_size)``): ``[-1, 0]`` is the top forward, ``[-1, 1]``
+# the top backward state.
 # :func:`rnnstate.split_hidden` returns the same view, checked against the module.
 by_layer = h_n.view(2, 2, N, H)
 assert torch.equal(by_layer, rnnstate.split_hidden(h_n, gru))
@@ -79,7 +81,8 @@ assert not torch.equal(last_step, both_finals)
 # The classifier feature
 # ----------------------
 # What a classifier usually wants is the top layer's forward *and* backward final
-# state: ``torch.cat((h_n[-2], h_n[-1]), dim=1)``, shape ``(N, 2 * H_out)``. It
+# hidden states, concatenated: ``torch.cat((h_n[-2], h_n[-1]), dim=1)``, shape
+# ``(N, 2 * H_out)``. It
 # equals the same two halves read from ``output``, and :func:`rnnstate.final_state`
 # and :func:`rnnstate.last_output` return it from either tensor.
 feature = torch.cat((h_n[-2], h_n[-1]), dim=1)
@@ -98,8 +101,8 @@ assert torch.equal(feature, rnnstate.last_output(output, gru))
 # Wrong: ``h_n.reshape(N, -1)``
 # -----------------------------
 # It has the right shape for a classifier, ``(N, D*num_layers*H_out)``, but
-# ``h_n`` is ``(D*num_layers, N, H_out)``: flattening it row by row glues together
-# states of *different samples*. Row 0 of the result is ``h_n[0]`` of samples 0 to
+# ``h_n`` is ``(D*num_layers, N, H_out)``: flattening it row by row mixes samples,
+# gluing together states of *different samples*. Row 0 of the result is ``h_n[0]`` of samples 0 to
 # 3, not sample 0's states.
 wrong = h_n.reshape(N, -1)
 sample_0 = torch.cat([h_n[k, 0] for k in range(4)])  # every state of sample 0

@@ -44,9 +44,9 @@ assert h_n_zeros.shape == h_0.shape and c_n_zeros.shape == c_0.shape
 # -------------------
 # Split the 12 steps into chunks of 4 and carry ``(h_n, c_n)`` from each chunk into
 # the next. The result is compared with the one pass with ``rtol=1e-5,
-# atol=1e-6``: the chunks are separate calls, and on some shapes the result is
-# bitwise equal, on others not (the :ref:`exactness page
-# <sphx_glr_auto_examples_10_exactness_exact_or_close.py>` measures which).
+# atol=1e-6``: the chunks are separate calls, which need not round as one pass
+# does (the :ref:`exactness page
+# <sphx_glr_auto_examples_10_exactness_exact_or_close.py>` measures it).
 state = None
 chunks = []
 for chunk in x.split(4, dim=1):
@@ -64,7 +64,8 @@ torch.testing.assert_close(state, (h_n, c_n), rtol=1e-5, atol=1e-6)
 # Truncated backpropagation through time
 # --------------------------------------
 # To train on a long stream without backpropagating through all of it, detach the
-# carried state: the numbers flow forward, the gradient stops at the chunk edge.
+# hidden state carried between chunks (or between batches of one stream): the
+# numbers flow forward, the gradient stops at the chunk edge.
 # The last chunk's loss then has a zero gradient with respect to the earlier
 # chunks' input.
 x_grad = x.clone().requires_grad_()

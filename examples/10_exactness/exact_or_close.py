@@ -9,8 +9,9 @@ different computations of the same math (a cell loop against the fused module,
 chunks against one pass, a sample alone against the same sample inside a batch);
 those can differ by rounding, and whether they come out bitwise equal depends on
 shapes, dtype and kernels. This page measures both kinds on the machine that
-built the site, asserts ``torch.equal`` for the first, and an absolute bound of
-``1e-5`` on the difference for the second. It also answers why a GRU gives
+built the site, asserts ``torch.equal`` for the first, and for the second an
+absolute bound of ``1e-5`` on the difference (what
+``torch.allclose(a, b, rtol=0, atol=1e-5)`` checks). It also answers why a GRU gives
 slightly different results for a batch than for each sample run one by one.
 """
 

@@ -4,7 +4,7 @@ Handing a bidirectional encoder's hidden state to a unidirectional decoder
 
 A seq2seq model often encodes with a bidirectional RNN and decodes with a
 unidirectional one. The encoder's ``h_n`` is ``(num_layers * 2, N, H)``, the
-decoder's ``h_0`` must be ``(num_layers, N, H_dec)``: the two directions of each
+decoder's initial state ``h_0`` must be ``(num_layers, N, H_dec)``: the two directions of each
 layer have to be merged. Three common ways are summing, averaging, or
 concatenating them (then either the decoder is twice as wide or a linear layer
 maps ``2 H`` back to ``H``). Slicing ``h_n[:num_layers]`` instead is a silent bug:
