@@ -361,3 +361,29 @@ def test_a_complete_review_has_no_problems() -> None:
         Entry("Short one.", []),
     ]
     assert problems("page.py", paragraphs, entries) == []
+
+
+# -- Claims the review cannot hold by itself -------------------------------------------
+
+GPU_REPORT = ROOT / "docs" / "data" / "gpu-report.json"
+NO_GPU = "shows no GPU measurements"
+
+
+def test_pages_say_no_gpu_was_measured_only_while_none_was() -> None:
+    saying = [page for page in page_sources() if NO_GPU in collapse((ROOT / page).read_text())]
+    if GPU_REPORT.is_file():
+        assert saying == [], f"a GPU report is committed, but these pages say '{NO_GPU}'"
+    else:
+        assert {"docs/gpu.md", "docs/questions.md"} <= set(saying)
+
+
+def test_the_landing_page_answers_in_its_first_60_words() -> None:
+    paragraphs = paragraphs_of("docs/index.md")
+    ends = next(i for i, p in enumerate(paragraphs) if "torch.cat((h_n[-2], h_n[-1]), dim=-1)" in p)
+    lead_in = paragraphs[: ends + 1]
+    assert len(" ".join(lead_in).split()) < 60
+    assert "`D` = 2" in lead_in[0]  # defined before use
+    assert "`H_out` =" in lead_in[0]
+    assert any("Unidirectional" in p and "`h_n[-1]`" in p for p in lead_in)
+    source = (ROOT / "docs" / "index.md").read_text()
+    assert source.index("dim=-1)") < source.index("{include}") < source.index("{rnnstate-shapes}")
