@@ -2,7 +2,7 @@ r"""
 Bidirectional final states: forward at the end, backward at the start
 =====================================================================
 
-A bidirectional GRU or LSTM (a BiLSTM) runs a second, backward pass over each
+A bidirectional GRU or LSTM (BiGRU, BiLSTM) runs a second, backward pass over each
 sequence, from the last step to the first. Each step of ``output`` is
 ``[forward | backward]``, ``H_out`` features each; ``h_n`` stacks the directions
 *inside* each layer, so its index is ``layer * D + direction`` (0 forward, 1
