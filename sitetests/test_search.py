@@ -57,6 +57,7 @@ QUERIES = [
     ("vanilla rnn relu", PLAIN_RNN),
     ("nn.RNN tanh hidden state", PLAIN_RNN),
     ("does batch_first apply to the hidden state", BATCH_FIRST),
+    ("batch_first hidden state", BATCH_FIRST),
     ("batch_first h_0 shape", BATCH_FIRST),
     ("input without batch dimension", BATCH_FIRST),
     ("unbatched input 2-D h_0", BATCH_FIRST),

@@ -1,6 +1,6 @@
 r"""
-batch_first does not apply to h_n, and input without batch dimension
-====================================================================
+batch_first does not apply to the hidden state, and input without batch dimension
+=================================================================================
 
 ``batch_first=True`` is easy to misread: it makes ``input`` and ``output``
 ``(N, L, ...)``, but the hidden state stays ``(D*num_layers, N, H_out)``, for
