@@ -2,10 +2,11 @@ r"""
 nn.RNN: the same output and hidden state layout, tanh or relu
 =============================================================
 
-``nn.RNN``, the plain (vanilla, Elman) RNN, is the simplest recurrent module, ``h_t = tanh(W_ih x_t + b_ih + W_hh
-h_{t-1} + b_hh)`` (or ``relu`` instead of ``tanh``). Its ``output`` and ``h_n`` are
-laid out as a GRU's: only the cell differs. This page runs both nonlinearities
-through the same identities and computes two steps by hand.
+``nn.RNN``, the plain (vanilla, Elman) RNN, is the simplest recurrent module:
+``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`` (or ``relu`` instead of
+``tanh``). Its ``output`` and ``h_n`` are laid out as a GRU's: only the cell
+differs. This page runs both nonlinearities through the same identities and
+computes two steps by hand.
 """
 
 # %%
