@@ -98,7 +98,11 @@ def browser(session: nox.Session) -> None:
     install(session, "browser", *([] if site_is_built() else ["docs"]))
     if not site_is_built():
         build_site(session)
-    pages = ["sitetests/test_browser.py", "sitetests/test_configurator.py"]
+    pages = [
+        "sitetests/test_browser.py",
+        "sitetests/test_configurator.py",
+        "sitetests/test_search.py",
+    ]
     session.run("pytest", "-p", "no:cacheprovider", *pages, *session.posargs)
     session.log(f"Screenshots are in {(BUILD / 'screenshots').resolve()}")
 

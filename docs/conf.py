@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
 
 # One OpenMP thread for the torch that runs in this process (the examples, the
 # verified tables): Sphinx forks its workers under -j, and an OpenMP worker alive
@@ -145,3 +151,28 @@ html_theme_options = {
     ),
 }
 html_context = {"torch_version": TORCH_VERSION}
+
+# -- Search: pages that answer nothing stay out of the index ---------------------
+# sphinx-gallery writes execution-time tables (sg_execution_times), an API usage
+# report (sg_api_usage), and index pages (the guide's and one per chapter) that
+# repeat the headers and first paragraphs of the pages they link to. In the
+# search results they would push the pages that answer down, so they are marked
+# ``nosearch``: Sphinx then indexes them with no title and no words
+# (sitetests/test_search.py checks it).
+NO_SEARCH = re.compile(r"(^|/)(sg_execution_times|sg_api_usage)$|^auto_examples/([^/]+/)?index$")
+
+# Rank results by how many query words a page has in its titles, not by its best
+# word alone (see the file's header).
+html_search_scorer = str(DOCS / "search_scorer.js")
+
+
+def keep_out_of_search(app: Sphinx, doctree: nodes.document) -> None:
+    """Mark a generated page that answers nothing as ``nosearch``."""
+    docname = app.env.current_document.docname
+    if NO_SEARCH.search(docname):
+        app.env.metadata[docname]["nosearch"] = ""
+
+
+def setup(app: Sphinx) -> None:
+    """Connect this file's own hooks."""
+    app.connect("doctree-read", keep_out_of_search)

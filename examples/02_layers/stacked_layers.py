@@ -1,12 +1,12 @@
 r"""
-h_n holds every layer, output only the top one
-==============================================
+Stacked layers: h_n holds every layer, output only the top one
+==============================================================
 
-With ``num_layers > 1`` each layer feeds its whole output sequence to the layer
-above. ``h_n[k]`` is layer ``k``'s state after the last step; only the top layer's
-states ever reach ``output``. This page rebuilds a 3-layer GRU as three 1-layer
-GRUs to show where each row of ``h_n`` comes from, and checks that inter-layer
-dropout changes the numbers but not the identities.
+With ``num_layers > 1`` each layer reads the whole output sequence of the layer
+below. ``h_n[k]`` is layer ``k``'s hidden state after the last step; only the top
+layer's states make up ``output``. This page rebuilds a 3-layer GRU as three
+1-layer GRUs to show where each row of ``h_n`` comes from, and what inter-layer
+dropout does and does not change.
 """
 
 # %%
@@ -40,57 +40,83 @@ for single in layers:
     finals.append(final[0])  # (N, H_out): this layer's last step
 
 # %%
-# Row ``k`` of ``h_n`` is layer ``k``'s final state. The chained layers run the
-# same arithmetic, but as separate calls, so the comparison is made with a
-# tolerance and the largest difference is printed (see :ref:`the exactness page
-# <sphx_glr_auto_examples_10_exactness_exact_or_close.py>`).
+# Row ``k`` of ``h_n`` is layer ``k``'s final state. The chained layers are
+# separate calls, so they are compared with ``torch.testing.assert_close``
+# (``rtol=1e-5, atol=1e-6``), and the largest difference is printed (the
+# :ref:`exactness page <sphx_glr_auto_examples_10_exactness_exact_or_close.py>`
+# says why separate calls can differ).
 for k, final in enumerate(finals):
     diff = (final - h_n[k]).abs().max().item()
     print(f"layer {k}: max |h_n[{k}] - chained final| = {diff:.2e}")
     torch.testing.assert_close(final, h_n[k], rtol=1e-5, atol=1e-6)
 
 # %%
-# The top layer's whole output sequence is ``output``; the lower layers'
-# sequences are internal and the module never returns them.
+# The top layer's whole output sequence is ``output``. The module returns only
+# ``output`` and ``h_n``: the lower layers' sequences stay inside it.
 diff = (sequence - output).abs().max().item()
 print(f"max |top layer's sequence - output| = {diff:.2e}")
 torch.testing.assert_close(sequence, output, rtol=1e-5, atol=1e-6)
+assert len(gru(x)) == 2
 
 # %%
-# Inside one call the identity between the two is exact: the last step of
-# ``output`` *is* ``h_n[-1]``, and no lower layer appears in ``output``.
+# Inside one call the identity is exact: the last step of ``output`` is bitwise
+# ``h_n[-1]``, and not the bottom layer's ``h_n[0]``.
 print("torch.equal(output[:, -1], h_n[-1]):", torch.equal(output[:, -1], h_n[-1]))
+print("torch.equal(output[:, -1], h_n[0]): ", torch.equal(output[:, -1], h_n[0]))
 assert torch.equal(output[:, -1], h_n[-1])
-print("torch.equal(output[:, -1], h_n[0]):", torch.equal(output[:, -1], h_n[0]))
 assert not torch.equal(output[:, -1], h_n[0])
 
 # %%
 # Dropout between layers
 # ----------------------
-# ``dropout=0.5`` zeroes half of each lower layer's outputs (in training mode)
-# before the next layer reads them. The values change; the identities do not,
-# because dropout is applied between layers, never to ``output`` or ``h_n``.
+# With ``dropout=0.5``, in training mode, the module applies
+# ``torch.nn.functional.dropout`` to the output sequence of every layer but the
+# top one before the next layer reads it. That function zeroes each element at
+# random with probability 0.5 and scales the others by ``1 / (1 - 0.5) = 2``.
 dropped = nn.GRU(4, 6, num_layers=3, batch_first=True, dropout=0.5)
 dropped.load_state_dict(gru.state_dict())
 dropped.train()
+torch.manual_seed(1)
 out_d, h_n_d = dropped(x)
-print("same numbers as without dropout:", torch.equal(h_n_d[-1], h_n[-1]))
+
+# %%
+# Chaining the 1-layer GRUs above with that dropout after layers 0 and 1, from the
+# same random seed, reproduces the module's ``output``; every element that
+# dropout kept is exactly twice its value.
+torch.manual_seed(1)
+sequence = x
+for k, single in enumerate(layers):
+    sequence, _ = single(sequence)
+    if k < 2:  # not after the top layer
+        kept, sequence = sequence, nn.functional.dropout(sequence, p=0.5, training=True)
+        assert bool(((sequence == 0) | (sequence == 2 * kept)).all())
+print(f"max |chained with dropout - output| = {(sequence - out_d).abs().max().item():.2e}")
+torch.testing.assert_close(sequence, out_d, rtol=1e-5, atol=1e-6)
+
+# %%
+# The values change; the identity does not, because nothing is dropped from
+# ``output`` or ``h_n`` themselves. Nothing is dropped before layer 0 either, so
+# its final state is the same as without dropout.
+print("h_n[-1] equal with and without dropout:", torch.equal(h_n_d[-1], h_n[-1]))
+print("h_n[0] equal with and without dropout: ", torch.equal(h_n_d[0], h_n[0]))
 print("torch.equal(output[:, -1], h_n[-1]) with dropout:", torch.equal(out_d[:, -1], h_n_d[-1]))
-assert not torch.equal(h_n_d[-1], h_n[-1])
+assert not torch.equal(h_n_d[-1], h_n[-1]) and torch.equal(h_n_d[0], h_n[0])
 assert torch.equal(out_d[:, -1], h_n_d[-1])
 
 # %%
-# Dropout also leaves the bottom layer alone: nothing is dropped before layer 0.
-print("h_n[0] equal with and without dropout:", torch.equal(h_n_d[0], h_n[0]))
-assert torch.equal(h_n_d[0], h_n[0])
+# In evaluation mode (``dropped.eval()``) there is no dropout at all: the module
+# gives exactly what the same weights give without ``dropout``.
+dropped.eval()
+print("eval mode, equal to no dropout:", torch.equal(dropped(x)[0], output))
+assert torch.equal(dropped(x)[0], output)
 
 # %%
-# The picture and the checks
-# --------------------------
-# Only the top row is ``output``; each row's last cell is one row of ``h_n``.
+# Check it yourself
+# -----------------
+# The picture shows which cells this page read (each row's last cell is one row of
+# ``h_n``, the top row is ``output``); the table is :func:`rnnstate.check` run on
+# the same module.
 fig = rnnstate.plot_unrolled(gru, seq_len=7)
-
-# %%
 report = rnnstate.check(gru, x)
 assert report.ok
 report

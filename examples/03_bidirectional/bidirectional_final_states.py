@@ -2,13 +2,14 @@ r"""
 Bidirectional final states: forward at the end, backward at the start
 =====================================================================
 
-A bidirectional module runs a second, backward pass over each sequence, from the
-last step to the first. Each step of ``output`` is ``[forward | backward]``, ``H_out``
-features each; ``h_n`` stacks the directions *inside* each layer, so index
-``layer * D + direction`` (0 forward, 1 backward) and ``h_n[-1]`` is the top layer's
-*backward* state. The backward pass ends at step 0, so its final state is
-``output[:, 0, H_out:]``, not anything at step ``-1``. This page shows where each
-final state is, what a classifier should take, and two common wrong answers.
+A bidirectional GRU or LSTM (BiGRU, BiLSTM) runs a second, backward pass over each
+sequence, from the last step to the first. Each step of ``output`` is
+``[forward | backward]``, ``H_out`` features each; ``h_n`` stacks the directions
+*inside* each layer, so its index is ``layer * D + direction`` (0 forward, 1
+backward) and ``h_n[-1]`` is the top layer's *backward* final hidden state. The
+backward pass ends at step 0, so its final state is ``output[:, 0, H_out:]``, not
+anything at step ``-1``. This page shows where each final state is, what a
+classifier should take, and two common wrong answers.
 """
 
 # %%
@@ -30,12 +31,14 @@ assert h_n.shape == (2 * 2, N, H)  # (D*num_layers, N, H_out)
 # Split ``h_n`` into layers and directions
 # ----------------------------------------
 # ``h_n.view(num_layers, D, N, H_out)`` puts layers and directions on their own
-# axes: ``[-1, 0]`` is the top forward, ``[-1, 1]`` the top backward state.
-# :func:`rnnstate.split_hidden` is the same view, checked against the module.
+# axes (PyTorch's older documentation writes it ``h_n.view(num_layers,
+# num_directions, batch, hidden_size)``): ``[-1, 0]`` is the top forward, ``[-1, 1]``
+# the top backward state.
+# :func:`rnnstate.split_hidden` returns the same view, checked against the module.
 by_layer = h_n.view(2, 2, N, H)
 assert torch.equal(by_layer, rnnstate.split_hidden(h_n, gru))
-print("h_n[-1] is the top layer's backward state:", torch.equal(h_n[-1], by_layer[-1, 1]))
-print("h_n[-2] is the top layer's forward state: ", torch.equal(h_n[-2], by_layer[-1, 0]))
+print("h_n[-1] is by_layer[-1, 1]:", torch.equal(h_n[-1], by_layer[-1, 1]))
+print("h_n[-2] is by_layer[-1, 0]:", torch.equal(h_n[-2], by_layer[-1, 0]))
 assert torch.equal(h_n[-1], by_layer[-1, 1]) and torch.equal(h_n[-2], by_layer[-1, 0])
 
 # %%
@@ -56,37 +59,41 @@ print("torch.equal(output[:, 0, H:], h_n[-1]):", torch.equal(backward_final, h_n
 assert torch.equal(backward_final, h_n[-1])
 
 # %%
-# At the last step, the backward half is the backward direction's *first* step,
-# having seen one input only. It is not its final state.
+# At the last step, the backward half holds the backward direction's *first*
+# step, not its final state.
 print("torch.equal(output[:, -1, H:], h_n[-1]):", torch.equal(output[:, -1, H:], h_n[-1]))
 assert not torch.equal(output[:, -1, H:], h_n[-1])
 
 # %%
 # So ``output[:, -1]`` is not "the final state of both directions"
 # ----------------------------------------------------------------
-# Half of it is right (forward), half is not (backward after one step).
+# Its forward half is the forward final state; its backward half is not the
+# backward one.
 last_step = output[:, -1]
 both_finals = torch.cat((h_n[-2], h_n[-1]), dim=1)
+print("forward halves equal:", torch.equal(last_step[:, :H], both_finals[:, :H]))
 print("torch.equal(output[:, -1], cat(h_n[-2], h_n[-1])):", torch.equal(last_step, both_finals))
 print(f"max difference: {(last_step - both_finals).abs().max().item():.3f}")
+assert torch.equal(last_step[:, :H], both_finals[:, :H])
 assert not torch.equal(last_step, both_finals)
 
 # %%
 # The classifier feature
 # ----------------------
-# What a classifier wants is the top layer's forward *and* backward final state:
-# ``torch.cat((h_n[-2], h_n[-1]), dim=1)``, shape ``(N, 2 * H_out)``. It equals the
-# same two halves read from ``output``, and :func:`rnnstate.final_state` and
-# :func:`rnnstate.last_output` give it from either tensor.
+# What a classifier usually wants is the top layer's forward *and* backward final
+# hidden states, concatenated: ``torch.cat((h_n[-2], h_n[-1]), dim=1)``, shape
+# ``(N, 2 * H_out)``. It
+# equals the same two halves read from ``output``, and :func:`rnnstate.final_state`
+# and :func:`rnnstate.last_output` return it from either tensor.
 feature = torch.cat((h_n[-2], h_n[-1]), dim=1)
 from_output = torch.cat((output[:, -1, :H], output[:, 0, H:]), dim=1)
 print(
     "feature:",
     tuple(feature.shape),
-    " equals the halves of output:",
+    " equal to output's halves:",
     torch.equal(feature, from_output),
 )
-assert torch.equal(feature, from_output)
+assert feature.shape == (N, 2 * H) and torch.equal(feature, from_output)
 assert torch.equal(feature, rnnstate.final_state(h_n, gru))
 assert torch.equal(feature, rnnstate.last_output(output, gru))
 
@@ -94,54 +101,65 @@ assert torch.equal(feature, rnnstate.last_output(output, gru))
 # Wrong: ``h_n.reshape(N, -1)``
 # -----------------------------
 # It has the right shape for a classifier, ``(N, D*num_layers*H_out)``, but
-# ``h_n`` is ``(D*num_layers, N, H_out)``: flattening it row by row glues together
-# states of *different samples*. Row 0 of the result is not sample 0's states.
+# ``h_n`` is ``(D*num_layers, N, H_out)``: flattening it row by row mixes samples,
+# gluing together states of *different samples*. Row 0 of the result is ``h_n[0]`` of samples 0 to
+# 3, not sample 0's states.
 wrong = h_n.reshape(N, -1)
 sample_0 = torch.cat([h_n[k, 0] for k in range(4)])  # every state of sample 0
-print("reshape:", tuple(wrong.shape), " row 0 is sample 0:", torch.equal(wrong[0], sample_0))
-print(
-    "row 0 of the reshape is h_n[0] for samples 0..3:", torch.equal(wrong[0], h_n[0, :4].flatten())
-)
+print("row 0 is sample 0's states:  ", torch.equal(wrong[0], sample_0))
+print("row 0 is h_n[0] of samples 0-3:", torch.equal(wrong[0], h_n[0, :4].flatten()))
 assert not torch.equal(wrong[0], sample_0)
 assert torch.equal(wrong[0], h_n[0, :4].flatten())
 
 # %%
-# Right: move the batch axis first, then flatten. (Or take the top layer only,
-# as above, which is what most classifiers want.)
+# Right: move the batch axis first, then flatten. Every row is then its own
+# sample's states. (Or take the top layer only, as above, which is what most
+# classifiers want.)
 right = h_n.permute(1, 0, 2).reshape(N, -1)
-print("permute then reshape, row 0 is sample 0:", torch.equal(right[0], sample_0))
-assert torch.equal(right[0], sample_0)
+own = [torch.equal(right[i], torch.cat([h_n[k, i] for k in range(4)])) for i in range(N)]
+print("permute then reshape, each row is its own sample's states:", own)
+assert all(own)
+
 
 # %%
 # The backward direction is a GRU over the reversed sequence
 # ----------------------------------------------------------
-# Running a forward 1-layer GRU with the backward weights over ``x.flip(1)``
-# reproduces the bottom layer's backward states in reverse order (a separate call,
-# so compared with a tolerance).
-reverse = nn.GRU(3, H, batch_first=True)
-for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-    getattr(reverse, f"{name}_l0").data.copy_(getattr(gru, f"{name}_l0_reverse"))
-rev_output, rev_h_n = reverse(x.flip(1))
-diff = (rev_h_n[0] - h_n[1]).abs().max().item()
-print(f"max |backward final of layer 0 - forward GRU on x.flip(1)| = {diff:.2e}")
-torch.testing.assert_close(rev_h_n[0], h_n[1], rtol=1e-5, atol=1e-6)
+# Copy each direction of each layer into its own 1-layer, forward-only GRU. The
+# backward one reads the sequence flipped in time (``x.flip(1)``), and its outputs
+# are flipped back; the two halves, side by side, are what the next layer reads.
+def one_direction(module: nn.Module, layer: int, reverse: bool) -> nn.Module:
+    """Layer ``layer``'s forward or backward direction, as a 1-layer module."""
+    suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+    weights = {
+        f"{name}_l0": getattr(module, name + suffix)
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    }
+    single = type(module)(weights["weight_ih_l0"].shape[1], module.hidden_size, batch_first=True)
+    single.load_state_dict(weights)
+    return single
+
+
+# %%
+# Run layer by layer, the directions reproduce ``output`` and every row of ``h_n``,
+# in the order ``layer * D + direction`` (separate calls, so compared with
+# ``rtol=1e-5, atol=1e-6``).
+sequence, finals = x, []
+for layer in range(2):
+    fwd_out, fwd_h = one_direction(gru, layer, reverse=False)(sequence)
+    bwd_out, bwd_h = one_direction(gru, layer, reverse=True)(sequence.flip(1))
+    finals += [fwd_h[0], bwd_h[0]]
+    sequence = torch.cat((fwd_out, bwd_out.flip(1)), dim=2)
+print(f"max |rebuilt - output| = {(sequence - output).abs().max().item():.2e}")
+torch.testing.assert_close(sequence, output, rtol=1e-5, atol=1e-6)
+torch.testing.assert_close(torch.stack(finals), h_n, rtol=1e-5, atol=1e-6)
 
 # %%
 # Bidirectional LSTM output
 # -------------------------
-# An LSTM lays out ``output`` and ``h_n`` exactly the same way; its extra ``c_n`` is
-# split like ``h_n`` (``c_n[-2]`` forward, ``c_n[-1]`` backward) and never appears
-# in ``output``.
+# A BiLSTM lays out ``output`` and ``h_n`` the same way.
 bilstm = nn.LSTM(input_size=3, hidden_size=H, num_layers=2, batch_first=True, bidirectional=True)
 lstm_output, (lstm_h_n, lstm_c_n) = bilstm(x)
-print(
-    "output:",
-    tuple(lstm_output.shape),
-    " h_n:",
-    tuple(lstm_h_n.shape),
-    " c_n:",
-    tuple(lstm_c_n.shape),
-)
+print("output:", tuple(lstm_output.shape), " h_n:", tuple(lstm_h_n.shape))
 print(
     "forward:  torch.equal(output[:, -1, :H], h_n[-2]):",
     torch.equal(lstm_output[:, -1, :H], lstm_h_n[-2]),
@@ -154,12 +172,28 @@ assert torch.equal(lstm_output[:, -1, :H], lstm_h_n[-2])
 assert torch.equal(lstm_output[:, 0, H:], lstm_h_n[-1])
 
 # %%
-# The picture and the checks
-# --------------------------
-# Forward rows end on the right, backward rows (arrows pointing left) on the left.
-fig = rnnstate.plot_unrolled(gru, seq_len=L)
+# Its extra ``c_n`` has the shape and the order of ``h_n`` (``c_n[-2]`` top forward,
+# ``c_n[-1]`` top backward, shown by the same rebuild), and no row of it is a
+# half of any step of ``output``.
+sequence, cells = x, []
+for layer in range(2):
+    fwd_out, (_, fwd_c) = one_direction(bilstm, layer, reverse=False)(sequence)
+    bwd_out, (_, bwd_c) = one_direction(bilstm, layer, reverse=True)(sequence.flip(1))
+    cells += [fwd_c[0], bwd_c[0]]
+    sequence = torch.cat((fwd_out, bwd_out.flip(1)), dim=2)
+torch.testing.assert_close(torch.stack(cells), lstm_c_n, rtol=1e-5, atol=1e-6)
+halves = [lstm_output[:, t, half] for t in range(L) for half in (slice(None, H), slice(H, None))]
+in_output = any(torch.equal(c, half) for c in lstm_c_n for half in halves)
+print("c_n:", tuple(lstm_c_n.shape), " some row of c_n is in output:", in_output)
+assert lstm_c_n.shape == lstm_h_n.shape and not in_output
 
 # %%
+# Check it yourself
+# -----------------
+# The picture shows which cells this page read (forward rows end on the right,
+# backward rows, arrows pointing left, on the left); the table is
+# :func:`rnnstate.check` run on the same GRU.
+fig = rnnstate.plot_unrolled(gru, seq_len=L)
 report = rnnstate.check(gru, x)
 assert report.ok
 report

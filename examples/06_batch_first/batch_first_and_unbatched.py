@@ -1,12 +1,12 @@
 r"""
-batch_first never applies to h_n, and unbatched input drops the batch axis
-==========================================================================
+batch_first does not apply to the hidden state, and input without batch dimension
+=================================================================================
 
-``batch_first=True`` is one of the most misread flags in ``torch.nn``: it makes
-``input`` and ``output`` ``(N, L, ...)``, but the hidden state stays
-``(D*num_layers, N, H_out)``, for ``h_0`` going in and ``h_n`` (and ``c_n``) coming
-out. This page shows that, the error a batch-first ``h_0`` causes, and the shapes
-of unbatched (2-D) input, which needs a 2-D ``h_0`` too.
+``batch_first=True`` is easy to misread: it makes ``input`` and ``output``
+``(N, L, ...)``, but the hidden state stays ``(D*num_layers, N, H_out)``, for
+``h_0`` going in and ``h_n`` (and ``c_n``) coming out. This page shows that, what a
+batch-first ``h_0`` does, and the shapes of unbatched input (a 2-D tensor without
+batch dimension), which needs a 2-D ``h_0`` too.
 """
 
 # %%
@@ -46,8 +46,8 @@ assert torch.equal(out_b[:, -1], h_b[-1])  # batch_first: step axis second
 # %%
 # h_0 is not batch-first either
 # -----------------------------
-# An initial state shaped ``(N, D*num_layers, H)``, as if ``batch_first`` applied
-# to it, is rejected.
+# An initial state shaped ``(N, D*num_layers, H_out)``, as if ``batch_first``
+# applied to it, is rejected here (``N = 3``, ``D*num_layers = 2``).
 h_0 = torch.zeros(2, N, 6)  # (D*num_layers, N, H_out): right
 c_0 = torch.zeros(2, N, 6)
 batch_first(x.transpose(0, 1), (h_0, c_0))
@@ -60,13 +60,18 @@ else:
 
 # %%
 # Unless ``N`` happens to equal ``D*num_layers``: then the transposed state has the
-# expected shape, PyTorch accepts it, and each sample starts from another sample's
-# state. Nothing fails; the numbers are just wrong.
+# expected shape and PyTorch accepts it. Meant as ``(N, num_layers, H)``, it is
+# read as ``(num_layers, N, H)``: layer ``k`` of sample ``i`` starts from the state
+# meant for layer ``i`` of sample ``k``. Only the states with ``i == k`` land where
+# they were meant; nothing fails, and the output is different.
 x2 = torch.randn(2, L, 4)  # N = 2 = D*num_layers
-per_sample = torch.randn(2, 2, 6)  # meant as (N, num_layers, H): sample 0, sample 1
-right_out, _ = batch_first(x2, (per_sample.transpose(0, 1).contiguous(), torch.zeros(2, 2, 6)))
+per_sample = torch.randn(2, 2, 6)  # meant as (N, num_layers, H)
+meant = per_sample.transpose(0, 1).contiguous()  # (num_layers, N, H): what to pass
+right_out, _ = batch_first(x2, (meant, torch.zeros(2, 2, 6)))
 wrong_out, _ = batch_first(x2, (per_sample, torch.zeros(2, 2, 6)))  # accepted as it is
 print("accepted; outputs equal:", torch.equal(right_out, wrong_out))
+assert torch.equal(per_sample[1, 0], meant[0, 1])  # layer 1 of sample 0 got (layer 0, sample 1)
+assert torch.equal(per_sample.diagonal(), meant.diagonal())  # i == k: right by chance
 assert not torch.equal(right_out, wrong_out)
 
 # %%
@@ -75,18 +80,21 @@ try:
     rnnstate.split_hidden(h_b.transpose(0, 1), batch_first)
 except ValueError as error:
     print("ValueError:", error)
+else:
+    raise AssertionError("a batch-first h_n was accepted")
 
 # %%
 # Unbatched input
 # ---------------
-# A 2-D input ``(L, H_in)`` is one sequence with no batch axis; ``batch_first`` has
-# nothing to do then. ``output`` is ``(L, D*H_out)`` and ``h_n`` ``(D*num_layers,
-# H_out)``.
+# A 2-D input ``(L, H_in)`` is one sequence without batch dimension; ``batch_first``
+# changes nothing then (the two modules give the same result). ``output`` is
+# ``(L, D*H_out)`` and ``h_n`` ``(D*num_layers, H_out)``.
 single = x[:, 0]  # (L, H_in): sample 0
 out_u, (h_u, c_u) = seq_first(single)
 print("unbatched output:", tuple(out_u.shape), " h_n:", tuple(h_u.shape), " c_n:", tuple(c_u.shape))
 assert out_u.shape == (L, 6) and h_u.shape == c_u.shape == (2, 6)
 assert torch.equal(out_u[-1], h_u[-1])
+assert torch.equal(batch_first(single)[0], out_u)
 
 # %%
 # An unbatched call needs a 2-D ``h_0``; a 3-D one is refused.
@@ -99,25 +107,24 @@ else:
     raise AssertionError("a 3-D h_0 was accepted for unbatched input")
 
 # %%
-# The unbatched result is sample 0 of the batched one, up to rounding: the two
-# calls may use different kernels (see the exactness page).
+# The unbatched result is sample 0 of the batched one, up to rounding: it is a
+# separate call, so it is compared with ``rtol=1e-5, atol=1e-6``.
 diff = (out_u - out_s[:, 0]).abs().max().item()
 print(f"max |unbatched - batched sample 0| = {diff:.2e}")
 torch.testing.assert_close(out_u, out_s[:, 0], rtol=1e-5, atol=1e-6)
 
 # %%
-# The picture and the checks
-# --------------------------
-fig = rnnstate.plot_unrolled(batch_first, seq_len=L)
-
-# %%
-# The check of the batch-first module indexes ``output[:, -1]``; the check of the
-# unbatched call has no batch axis at all.
-report = rnnstate.check(batch_first, x.transpose(0, 1))
+# :func:`rnnstate.check` on the unbatched call indexes without a batch axis.
+report = rnnstate.check(seq_first, single)
 assert report.ok
 report
 
 # %%
-report = rnnstate.check(seq_first, single)
+# Check it yourself
+# -----------------
+# The picture shows which cells this page read; the table is :func:`rnnstate.check`
+# run on the batch-first LSTM, whose identities index ``output[:, -1]``.
+fig = rnnstate.plot_unrolled(batch_first, seq_len=L)
+report = rnnstate.check(batch_first, x.transpose(0, 1))
 assert report.ok
 report

@@ -1,13 +1,13 @@
 r"""
-Packed sequences: h_n stops at each sequence's last valid step
-==============================================================
+Packed sequences of variable length: h_n stops at each sequence's last valid step
+=================================================================================
 
-Real batches hold sequences of different lengths, padded to the longest. Packing
+Real batches hold sequences of variable length, padded to the longest. Packing
 them (``pack_padded_sequence``) tells the module where each one ends: ``h_n`` then
-holds each sequence's state at its *last valid step*, the backward direction
-starts there instead of on padding, and ``pad_packed_sequence`` turns the packed
-``output`` back into a padded tensor whose padded steps are zero. This is why we
-pack the sequences in PyTorch. The page also covers ``enforce_sorted`` and
+holds each sequence's hidden state at its *last valid step*, no direction reads
+the padding, and ``pad_packed_sequence`` turns the packed ``output`` back into a
+padded tensor whose padded steps are zero. This is why we pack the sequences in
+PyTorch. The page also covers ``enforce_sorted``, ``sorted_indices`` and
 ``total_length``.
 """
 
@@ -15,6 +15,8 @@ pack the sequences in PyTorch. The page also covers ``enforce_sorted`` and
 # Packing a padded batch with pack_padded_sequence
 # ------------------------------------------------
 # Three sequences of lengths 5, 2 and 4, zero-padded to 5 steps.
+import inspect
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -35,17 +37,34 @@ print("output is a", type(packed_output).__name__, " h_n:", tuple(h_n.shape))
 assert h_n.shape == (4, 3, H)
 
 # %%
-# Unpacking with pad_packed_sequence
-# ----------------------------------
-# ``pad_packed_sequence`` gives back a padded ``(N, L, D*H_out)`` tensor and the
-# lengths, in the original batch order.
-output, out_lengths = pad_packed_sequence(packed_output, batch_first=True)
-print("output:", tuple(output.shape), " lengths:", out_lengths.tolist())
-assert output.shape == (3, 5, 2 * H) and torch.equal(out_lengths, lengths)
+# No direction reads the padding: the gradient of every final state with respect
+# to the padded steps of the input is exactly zero, and it is not zero on the
+# valid steps.
+x_grad = x.clone().requires_grad_()
+_, h_grad = gru(pack_padded_sequence(x_grad, lengths, batch_first=True, enforce_sorted=False))
+h_grad.sum().backward()
+assert x_grad.grad is not None
+for i, n in enumerate(lengths.tolist()):
+    print(
+        f"sample {i}: gradient on padded steps {x_grad.grad[i, n:].abs().sum().item():.1f},"
+        f" on valid steps {x_grad.grad[i, :n].abs().sum().item():.2f}"
+    )
+    assert bool((x_grad.grad[i, n:] == 0).all()) and bool((x_grad.grad[i, :n] != 0).any())
 
 # %%
-# Past each sequence's length, the padded output is exactly ``padding_value``
-# (0 by default): the module never computed those steps.
+# Unpacking with pad_packed_sequence
+# ----------------------------------
+# ``pad_packed_sequence`` gives back a padded ``(N, L_max, D*H_out)`` tensor, where
+# ``L_max`` is the longest length in the batch (here 5), and the lengths, in the
+# original batch order.
+output, out_lengths = pad_packed_sequence(packed_output, batch_first=True)
+print("output:", tuple(output.shape), " lengths:", out_lengths.tolist())
+assert output.shape == (3, int(lengths.max()), 2 * H) and torch.equal(out_lengths, lengths)
+
+# %%
+# Past each sequence's length, the padded output is exactly ``padding_value``, 0
+# by default.
+assert inspect.signature(pad_packed_sequence).parameters["padding_value"].default == 0
 for i, n in enumerate(lengths.tolist()):
     padding_is_zero = bool((output[i, n:] == 0).all())
     print(f"sample {i} (length {n}): its {5 - n} padded steps are all zero:", padding_is_zero)
@@ -69,7 +88,7 @@ assert torch.equal(forward_final, h_n[-2])
 
 # %%
 # The backward direction starts at each sequence's last valid step and still ends
-# at step 0, so its final state is where it always is.
+# at step 0, so its final state is at step 0, as without packing.
 print("torch.equal(output[:, 0, H:], h_n[-1]):", torch.equal(output[:, 0, H:], h_n[-1]))
 assert torch.equal(output[:, 0, H:], h_n[-1])
 
@@ -86,20 +105,19 @@ assert from_packed and from_padded
 # %%
 # Each sequence as if it were alone
 # ---------------------------------
-# Packing is what makes a short sequence in a batch behave like the same sequence
-# run on its own. (Compared with a tolerance: a batch of one may take other
-# kernels; the exactness page measures this.)
+# Packed, a short sequence in a batch gets the final states it gets when run on its
+# own. (A separate call, so compared with ``rtol=1e-5, atol=1e-6``; the exactness
+# page measures such differences.)
 alone_out, alone_h_n = gru(x[1:2, :2])  # sample 1, its 2 valid steps only
 diff = (alone_h_n[:, 0] - h_n[:, 1]).abs().max().item()
 print(f"max |h_n of sample 1 alone - h_n[:, 1] in the packed batch| = {diff:.2e}")
 torch.testing.assert_close(alone_h_n[:, 0], h_n[:, 1], rtol=1e-5, atol=1e-6)
 
 # %%
-# enforce_sorted
-# --------------
-# ``enforce_sorted=True`` (the default) requires lengths in decreasing order and
-# raises otherwise; ``enforce_sorted=False`` sorts internally and restores the
-# original order in ``h_n`` and in ``pad_packed_sequence``.
+# enforce_sorted and sorted_indices
+# ---------------------------------
+# ``enforce_sorted=True`` is the default, and with it unsorted lengths raise.
+assert inspect.signature(pack_padded_sequence).parameters["enforce_sorted"].default is True
 try:
     pack_padded_sequence(x, lengths, batch_first=True)  # enforce_sorted=True
 except RuntimeError as error:
@@ -108,9 +126,23 @@ else:
     raise AssertionError("unsorted lengths were accepted with enforce_sorted=True")
 
 # %%
+# ``enforce_sorted=False`` sorts the batch by decreasing length inside the
+# ``PackedSequence`` and records the order in ``sorted_indices``;
+# ``unsorted_indices`` maps back, so ``h_n`` and ``pad_packed_sequence`` come back
+# in the original order (as above).
+order = torch.argsort(lengths, descending=True)
+print(
+    "sorted_indices:",
+    packed.sorted_indices.tolist(),
+    " unsorted_indices:",
+    packed.unsorted_indices.tolist(),
+)
+assert torch.equal(packed.sorted_indices, order)
+assert torch.equal(packed.sorted_indices[packed.unsorted_indices], torch.arange(3))
+
+# %%
 # Sorting by hand and packing with ``enforce_sorted=True`` gives the same states,
 # in sorted order.
-order = torch.argsort(lengths, descending=True)
 sorted_packed = pack_padded_sequence(x[order], lengths[order], batch_first=True)
 _, sorted_h_n = gru(sorted_packed)
 print("sorted order:", order.tolist(), " same states:", torch.equal(sorted_h_n, h_n[:, order]))
@@ -119,28 +151,31 @@ assert torch.equal(sorted_h_n, h_n[:, order])
 # %%
 # total_length
 # ------------
-# ``pad_packed_sequence`` pads to the longest sequence in the batch. When the
-# output must keep the input's length (say, the batch was padded to a fixed 8
-# steps), pass ``total_length``.
+# ``pad_packed_sequence`` pads to the longest length *in the batch*, which can be
+# shorter than the padded input: here the last two sequences (lengths 2 and 4),
+# padded to 5 steps, come back with 4. Code that lines up each output step with
+# an input or target step then breaks; ``total_length`` pads to a given length.
 short = pack_padded_sequence(x[1:], lengths[1:], batch_first=True, enforce_sorted=False)
 short_out, _ = gru(short)
 default_pad, _ = pad_packed_sequence(short_out, batch_first=True)
-fixed_pad, _ = pad_packed_sequence(short_out, batch_first=True, total_length=8)
+fixed_pad, _ = pad_packed_sequence(short_out, batch_first=True, total_length=x.shape[1])
 print(
-    "padded to the longest:", tuple(default_pad.shape), " total_length=8:", tuple(fixed_pad.shape)
+    "input:",
+    tuple(x[1:].shape),
+    " padded to the longest:",
+    tuple(default_pad.shape),
+    " total_length=5:",
+    tuple(fixed_pad.shape),
 )
-assert default_pad.shape == (2, 4, 2 * H) and fixed_pad.shape == (2, 8, 2 * H)
+assert default_pad.shape == (2, 4, 2 * H) and fixed_pad.shape == (2, 5, 2 * H)
 
 # %%
-# The picture and the checks
-# --------------------------
-# One panel per sequence: padded steps hatched, and the forward final state of
-# each sequence at its own last valid step.
+# Check it yourself
+# -----------------
+# The picture shows which cells this page read (one panel per sequence, padded
+# steps hatched, each forward final state at its own last valid step); the table
+# is :func:`rnnstate.check` run on the same packed batch.
 fig = rnnstate.plot_unrolled(gru, seq_len=5, lengths=lengths)
-
-# %%
-# The check pads the packed output itself and indexes each sample at
-# ``lengths - 1``.
 report = rnnstate.check(gru, packed)
 assert report.ok
 report

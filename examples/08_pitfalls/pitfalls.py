@@ -3,10 +3,10 @@ Five mistakes with output and h_n, and how far off each one is
 ==============================================================
 
 Each section runs a common piece of wrong code next to the right one and measures
-how wrong the result is. None of these mistakes raises an error (except the last,
-and only sometimes): they train, they converge, and they quietly use the wrong
-numbers. The setting is a 2-layer bidirectional GRU over a padded batch, as in
-many seq2seq and classification tutorials.
+how wrong the result is; the page that owns each topic explains it. The first
+four mistakes raise no error, and the fifth raises only when ``N`` differs from
+``D*num_layers``. The setting is a 2-layer bidirectional GRU over a padded batch
+of variable-length sequences, as in many seq2seq and classification tutorials.
 """
 
 # %%
@@ -30,70 +30,91 @@ right = rnnstate.final_state(h_n, gru)  # (N, D*H_out): the features to use
 # %%
 # 1. Feeding the padded batch without packing it
 # ----------------------------------------------
-# The module then runs every sequence for all ``L`` steps. The forward direction
-# keeps updating its state on the padding after each short sequence ends, and the
-# backward direction *starts* on the padding. Every shorter sequence's ``h_n`` is
-# contaminated; only the full-length one is right (up to rounding: packed and
-# padded calls use different kernels).
+# Unpacked, the module runs every sequence for all ``L`` steps, padding included
+# (the :ref:`packed page <sphx_glr_auto_examples_07_packed_packed_sequences.py>`
+# shows what packing changes). Every shorter sequence's final states come out
+# wrong; the full-length one matches up to rounding (below ``1e-5``).
 padded_output, unpacked_h_n = gru(x)
 wrong = rnnstate.final_state(unpacked_h_n, gru)
-for i, n in enumerate(lengths.tolist()):
-    err = (wrong[i] - right[i]).abs().max().item()
-    print(f"sample {i} (length {n}): max |error| = {err:.3f}")
 errors = (wrong - right).abs().amax(dim=1)
+for i, n in enumerate(lengths.tolist()):
+    print(f"sample {i} (length {n}): max |error| = {errors[i].item():.3f}")
 assert errors[0] < 1e-5 and bool((errors[1:] > 1e-2).all())
 
 # %%
-# The damage is not only in the forward half: the backward half is wrong too,
-# because the backward pass ran over the padding before it reached the data.
+# The backward half is wrong too, not only the forward one: unpacked, every
+# direction reads the padding, as the nonzero gradient of the final states with
+# respect to the padded steps of sample 3 (length 1) shows.
 backward_err = (wrong[:, H:] - right[:, H:]).abs().amax(dim=1)
 print("backward-half error per sample:", [round(e, 3) for e in backward_err.tolist()])
+x_grad = x.clone().requires_grad_()
+gru(x_grad)[1].sum().backward()
+assert x_grad.grad is not None and bool((x_grad.grad[3, 1:] != 0).any())
 assert bool((backward_err[1:] > 1e-2).all())
 
 # %%
 # 2. ``output[:, -1]`` as the final state of a bidirectional model
 # ----------------------------------------------------------------
-# Even with full-length sequences, the backward half of the last step is the
-# backward direction after *one* step, not its final state (which is at step 0).
+# Even with full-length sequences, its backward half is the backward direction's
+# first step, not its final state (the :ref:`bidirectional page
+# <sphx_glr_auto_examples_03_bidirectional_bidirectional_final_states.py>` shows
+# where each final state is).
 full = torch.randn(N, L, 3)
 output, full_h_n = gru(full)
 wrong = output[:, -1]
-right_full = torch.cat((output[:, -1, :H], output[:, 0, H:]), dim=1)
+right_full = rnnstate.final_state(full_h_n, gru)
 print(f"max |output[:, -1] - right feature| = {(wrong - right_full).abs().max().item():.3f}")
 print("forward halves equal:", torch.equal(wrong[:, :H], right_full[:, :H]))
-assert torch.equal(right_full, rnnstate.final_state(full_h_n, gru))
 assert torch.equal(wrong[:, :H], right_full[:, :H]) and not torch.equal(wrong, right_full)
 
 # %%
 # 3. ``h_n.reshape(N, -1)`` to get one row per sample
 # ---------------------------------------------------
-# ``h_n`` is ``(D*num_layers, N, H_out)``: reshaping it to ``(N, -1)`` reads it in
-# memory order, so each "row" is made of other samples' states. Count how many
-# rows hold any state of their own sample.
+# ``h_n`` is ``(D*num_layers, N, H_out)``, so ``reshape(N, -1)`` cuts it in memory
+# order: here (``N = D*num_layers = 4``) row ``i`` is ``h_n[i]`` of all four
+# samples. Count the ``H_out``-sized pieces of each row that belong to the row's
+# own sample: one of four, ``h_n[i, i]``.
 wrong = full_h_n.reshape(N, -1)
-right_rows = full_h_n.permute(1, 0, 2).reshape(N, -1)
-own = [torch.equal(wrong[i], right_rows[i]) for i in range(N)]
-print("rows of reshape(N, -1) that are their own sample's states:", sum(own), "of", N)
-assert sum(own) == 0
+pieces = wrong.view(N, 4, H)  # row i, piece j
+own = [
+    sum(torch.equal(pieces[i, j], full_h_n[k, i]) for j in range(4) for k in range(4))
+    for i in range(N)
+]
+print("pieces of each row that are its own sample's states:", own, "of 4")
+assert own == [1, 1, 1, 1] and all(torch.equal(pieces[i, i], full_h_n[i, i]) for i in range(N))
 
 # %%
 # 4. ``h_n[-1]`` as "the top layer"
 # ---------------------------------
-# For a bidirectional module ``h_n[-1]`` is the top layer's *backward* state only;
-# the forward one is ``h_n[-2]``. A classifier on ``h_n[-1]`` sees half the
-# features, and never the forward pass over the whole sequence.
+# For a bidirectional module ``h_n[-1]`` is the top layer's *backward* final state
+# only, ``(N, H_out)`` instead of ``(N, 2 * H_out)``; the top forward one,
+# ``h_n[-2]``, is left out.
 top_backward = full_h_n[-1]
 print("h_n[-1]:", tuple(top_backward.shape), " classifier feature:", tuple(right_full.shape))
-print("torch.equal(h_n[-1], output[:, -1, H:]):", torch.equal(top_backward, output[:, -1, H:]))
-print("torch.equal(h_n[-1], output[:, 0, H:]): ", torch.equal(top_backward, output[:, 0, H:]))
-assert torch.equal(top_backward, output[:, 0, H:])
+assert torch.equal(top_backward, output[:, 0, H:]) and torch.equal(right_full[:, H:], top_backward)
+
+# %%
+# With one layer, that feature never depends on the forward direction. With two,
+# it does: the top backward direction reads layer 0's output, which holds layer
+# 0's forward pass over the whole sequence. Autograd shows it: the gradient of
+# ``h_n[-1]`` with respect to layer 0's forward weights is zero for one layer and
+# not for two.
+for num_layers in (1, 2):
+    model = nn.GRU(3, H, num_layers=num_layers, batch_first=True, bidirectional=True)
+    model(full)[1][-1].sum().backward()
+    grad = model.weight_hh_l0.grad
+    size = 0.0 if grad is None else grad.abs().sum().item()
+    print(f"num_layers={num_layers}: |d h_n[-1] / d weight_hh_l0| summed = {size:.3f}")
+    assert (size == 0) == (num_layers == 1)
 
 # %%
 # 5. A batch-first ``h_0``
 # ------------------------
 # ``h_0`` is ``(D*num_layers, N, H_out)`` whatever ``batch_first`` says. Shaped
-# ``(N, D*num_layers, H_out)`` it raises, unless ``N == D*num_layers``, where it is
-# silently used with the axes swapped (see the batch_first page).
+# ``(N, D*num_layers, H_out)`` it raises here, where ``N = 3`` and
+# ``D*num_layers = 4``; when the two are equal it is accepted and silently read
+# with the axes swapped (the :ref:`batch_first page
+# <sphx_glr_auto_examples_06_batch_first_batch_first_and_unbatched.py>` shows it).
 three = full[:3]  # N = 3, D*num_layers = 4
 try:
     gru(three, torch.zeros(3, 4, H))  # (N, D*num_layers, H_out): wrong
@@ -103,14 +124,12 @@ else:
     raise AssertionError("a batch-first h_0 was accepted")
 
 # %%
-# The packed batch of mistake 1, drawn: each sequence's forward final state sits at
-# its own last valid step and the hatched padding is never computed. Unpacked, the
-# module runs through the hatched cells too and ends every forward row at step 7.
+# Check it yourself
+# -----------------
+# The picture shows which cells the right code of mistake 1 read (each forward
+# final state at its sequence's own last valid step, the hatched padding never
+# read); the table is :func:`rnnstate.check` run on the same packed batch.
 fig = rnnstate.plot_unrolled(gru, seq_len=L, lengths=lengths)
-
-# %%
-# ``rnnstate.check`` on the packed batch: the identities it lists are the right
-# code for this configuration.
 report = rnnstate.check(gru, pack_padded_sequence(x, lengths, batch_first=True))
 assert report.ok
 report

@@ -1,14 +1,15 @@
 r"""
-Handing a bidirectional encoder's state to a unidirectional decoder
-===================================================================
+Handing a bidirectional encoder's hidden state to a unidirectional decoder
+==========================================================================
 
 A seq2seq model often encodes with a bidirectional RNN and decodes with a
 unidirectional one. The encoder's ``h_n`` is ``(num_layers * 2, N, H)``, the
-decoder's ``h_0`` must be ``(num_layers, N, H_dec)``: the two directions of each
+decoder's initial state ``h_0`` must be ``(num_layers, N, H_dec)``: the two directions of each
 layer have to be merged. Three common ways are summing, averaging, or
 concatenating them (then either the decoder is twice as wide or a linear layer
 maps ``2 H`` back to ``H``). Slicing ``h_n[:num_layers]`` instead is a silent bug:
-it takes layer 0's two directions and layer 1's forward one.
+with 2 layers it takes layer 0's forward and backward states, and nothing of the
+top layer.
 """
 
 # %%
@@ -25,8 +26,19 @@ print("encoder h_n:", tuple(h_n.shape))  # (num_layers * D, N, H)
 assert h_n.shape == (layers * 2, N, H)
 
 # %%
-# Sum and mean keep ``H``: layer ``k`` gets ``h_n[2k] + h_n[2k + 1]``.
+# Passed as it is, it does not fit a 2-layer unidirectional decoder.
+decoder = nn.GRU(4, H, num_layers=layers, batch_first=True)
+try:
+    decoder(torch.randn(N, 5, 4), h_n)
+except RuntimeError as error:
+    print("RuntimeError:", error)
+else:
+    raise AssertionError("the encoder's h_n was accepted as it is")
+
+# %%
+# Sum and mean keep ``H``: layer ``k`` gets ``h_n[2k] + h_n[2k + 1]``, or half of it.
 summed = rnnstate.merge_directions(h_n, encoder, "sum")
+averaged = rnnstate.merge_directions(h_n, encoder, "mean")
 forward, backward = h_n[0::2], h_n[1::2]  # (num_layers, N, H) each
 print(
     "sum:",
@@ -35,40 +47,42 @@ print(
     torch.equal(summed, forward + backward),
 )
 assert torch.equal(summed, forward + backward)
-averaged = rnnstate.merge_directions(h_n, encoder, "mean")
-torch.testing.assert_close(averaged, (forward + backward) / 2)
+assert torch.equal(averaged, (forward + backward) / 2)
 
 # %%
 # Concatenation keeps everything, ``[forward | backward]`` per layer.
 concat = rnnstate.merge_directions(h_n, encoder, "concat")
 print("concat:", tuple(concat.shape))
+assert concat.shape == (layers, N, 2 * H)
 assert torch.equal(concat, torch.cat((forward, backward), dim=2))
 
 # %%
-# Any of them is a valid ``h_0`` for a decoder with the same number of layers.
-decoder = nn.GRU(4, H, num_layers=layers, batch_first=True)
+# Sum and mean fit the decoder above; the concatenation fits a decoder twice as
+# wide, or the same decoder after a linear layer from ``2 H`` to ``H``.
 out, _ = decoder(torch.randn(N, 5, 4), summed)
 wide = nn.GRU(4, 2 * H, num_layers=layers, batch_first=True)
 out_wide, _ = wide(torch.randn(N, 5, 4), concat)
 bridge = nn.Linear(2 * H, H)
 out_bridge, _ = decoder(torch.randn(N, 5, 4), torch.tanh(bridge(concat)))
 print("decoder outputs:", tuple(out.shape), tuple(out_wide.shape), tuple(out_bridge.shape))
+assert (out.shape, out_wide.shape, out_bridge.shape) == ((N, 5, H), (N, 5, 2 * H), (N, 5, H))
 
 # %%
-# The silent bug: ``h_n[:num_layers]`` has the right shape but the wrong rows.
+# The silent bug: ``h_n[:num_layers]`` has the right shape, so the decoder accepts
+# it, but with 2 layers it is layer 0's two directions, ``h_n.view(2, 2, N,
+# H)[0]``; the top layer's states are not in it.
 wrong = h_n[:layers]
-print(
-    "h_n[:2] is layer 0 forward and layer 0 backward:",
-    torch.equal(wrong, h_n.view(layers, 2, N, H)[0]),
-)
+decoder(torch.randn(N, 5, 4), wrong)  # accepted
+print("h_n[:2] is layer 0, forward and backward:", torch.equal(wrong, h_n.view(layers, 2, N, H)[0]))
 assert torch.equal(wrong, h_n.view(layers, 2, N, H)[0])
+assert not any(torch.equal(row, top) for row in wrong for top in h_n[2:])
 
 # %%
-# The picture and the checks
-# --------------------------
+# Check it yourself
+# -----------------
+# The picture shows which cells of the encoder this page read; the table is
+# :func:`rnnstate.check` run on the same encoder.
 fig = rnnstate.plot_unrolled(encoder, seq_len=5)
-
-# %%
 report = rnnstate.check(encoder, torch.randn(N, 9, 4))
 assert report.ok
 report

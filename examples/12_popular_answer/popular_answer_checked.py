@@ -1,14 +1,16 @@
 r"""
-The popular answer, checked claim by claim
-==========================================
+The popular answer on GRU output and hidden state, checked claim by claim
+=========================================================================
 
-A question that is copied across Q&A sites asks why a GRU's ``output`` and
-``hidden`` look like "transposes of each other". The widely copied answer explains
-the layout with ``h_n.view(num_layers, num_directions, batch, hidden_size)`` and a
-series of ``torch.equal`` checks. Most of them are right; three of its lines fail
-when run (a ``SyntaxError``, a ``TypeError`` and an ``IndexError``), one claims
-``True`` where the result is ``False``, and its general recipe breaks for an LSTM.
-Each claim is run below, at the answer's own sizes, with its real result.
+A question copied across Q&A sites, titled "Pytorch 中 GRU 单元的隐藏和输出是否相同?"
+("Are the hidden state and the output of a GRU in PyTorch the same?"), asks why a
+GRU's ``output`` and ``hidden`` look like transposes of each other. The widely
+copied answer explains the layout with ``h_n.view(num_layers, num_directions,
+batch, hidden_size)`` and a series of ``torch.equal`` checks. Most of them are
+right; three of its lines fail when run (a ``SyntaxError``, a ``TypeError`` and an
+``IndexError``), one claims ``True`` where the result is ``False``, and its general
+recipe fails for an LSTM. Each claim is run below, at the answer's own sizes,
+with its real result.
 """
 
 # %%
@@ -31,10 +33,11 @@ assert not torch.equal(out, hn)
 # Claim: ``hn.view(num_layers, num_directions, batch, hidden_size)`` separates
 # layers and directions, here ``hn.view(3, 1, 1024, 50)``, and the last step of
 # ``out`` is ``hn_conceptual_view[-1, 0]``. **Right**, and it does not depend on
-# ``batch_first``: ``h_n`` is never batch-first.
+# ``batch_first``, which does not apply to ``h_n`` (see the :ref:`batch_first page
+# <sphx_glr_auto_examples_06_batch_first_batch_first_and_unbatched.py>`).
 hn_conceptual_view = hn.view(3, 1, 1024, 50)
-print("torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :]):",
-      torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :]))  # fmt: skip
+last_equal = torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :])
+print("torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :]):", last_equal)
 assert torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :])
 
 # %%
@@ -61,8 +64,8 @@ print("out:", tuple(out.shape), " hn:", tuple(hn.shape))
 # %%
 # Claim: ``torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :])`` is ``False``
 # because the shapes differ, ``(1024, 100)`` against ``(1024, 50)``. **Right.**
-print("torch.equal:", torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :]),
-      " shapes:", tuple(out[:, 0].shape), tuple(hn_conceptual_view[-1, 0, :, :].shape))  # fmt: skip
+shapes = tuple(out[:, 0].shape), tuple(hn_conceptual_view[-1, 0, :, :].shape)
+print("torch.equal:", torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :]), " shapes:", shapes)
 assert not torch.equal(out[:, -1], hn_conceptual_view[-1, 0, :, :])
 assert out[:, 0].shape == (1024, 100) and hn_conceptual_view[-1, 0].shape == (1024, 50)
 
@@ -70,8 +73,8 @@ assert out[:, 0].shape == (1024, 100) and hn_conceptual_view[-1, 0].shape == (10
 # Claim: the forward direction's final state is the first 50 features of the last
 # step: ``torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :])`` is ``True``.
 # **Right.**
-print("torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :]):",
-      torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :]))  # fmt: skip
+forward_equal = torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :])
+print("torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :]):", forward_equal)
 assert torch.equal(out[:, -1, :50], hn_conceptual_view[-1, 0, :, :])
 
 # %%
@@ -115,14 +118,15 @@ else:
 # forward state (the same ``IndexError``; ``output[:, -1, :H]`` is right, as above)
 # and ``torch.equal(output[:, 0, H:], hn_conceptual_view[-1, 1, :, :])`` for the
 # backward one. **Right** (the second).
-print("torch.equal(output[:, 0, H:], hn_conceptual_view[-1, 1, :, :]):",
-      torch.equal(out[:, 0, 50:], hn_conceptual_view[-1, 1, :, :]))  # fmt: skip
+backward_equal = torch.equal(out[:, 0, 50:], hn_conceptual_view[-1, 1, :, :])
+print("torch.equal(output[:, 0, H:], hn_conceptual_view[-1, 1, :, :]):", backward_equal)
 assert torch.equal(out[:, 0, 50:], hn_conceptual_view[-1, 1, :, :])
 
 # %%
 # Claim: ``RECURRENT_MODULE`` can be a GRU or an LSTM in ``output, hn =
 # rnn_module(inp)``. **Only for a GRU (or RNN):** an LSTM returns ``(h_n, c_n)`` as
-# its second value, so ``hn.view`` fails. Unpack ``output, (hn, cn)`` instead.
+# its second value, so ``hn.view`` raises an ``AttributeError``. Unpack
+# ``output, (hn, cn)`` instead.
 lstm = nn.LSTM(input_size=8, hidden_size=50, num_layers=3, batch_first=True)
 output, hn = lstm(inp[:4])
 try:
@@ -141,7 +145,8 @@ assert torch.equal(output[:, -1], hn.view(3, 1, 4, 50)[-1, 0])
 # The asker saw rows of ``output`` reappear in ``hidden`` and asked whether they
 # are transposes. Their printout has ``output`` with one step next to a ``hidden``
 # with two layers: with a sequence of length 1, ``output``'s only step *is* the top
-# layer's final state. Nothing is transposed.
+# layer's final state. Nothing is transposed. (The printout does not show every
+# size; those below are ours.)
 asker = nn.GRU(input_size=8, hidden_size=50, num_layers=2)
 rnn_output, hidden = asker(torch.randn(1, 6, 8))  # L = 1, N = 6
 print("rnn_output:", tuple(rnn_output.shape), " hidden:", tuple(hidden.shape))
@@ -149,13 +154,12 @@ print("torch.equal(rnn_output[0], hidden[-1]):", torch.equal(rnn_output[0], hidd
 assert torch.equal(rnn_output[0], hidden[-1])
 
 # %%
-# The picture and the checks
-# --------------------------
-# The answer's bidirectional configuration, drawn for 6 steps, and every identity
-# checked at its full size.
+# Check it yourself
+# -----------------
+# The picture shows which cells of the answer's bidirectional GRU this page read
+# (drawn for 6 of its 112 steps); the table is :func:`rnnstate.check` run on the
+# same module at its full size.
 fig = rnnstate.plot_unrolled(gru, seq_len=6)
-
-# %%
 report = rnnstate.check(gru, inp)
 assert report.ok
 report
