@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rnnstate.identities import Identity, Report, check
+from rnnstate.keras import from_keras_weights, to_keras_weights
 from rnnstate.layout import Layout, Shapes, describe
 from rnnstate.states import final_state, last_output, merge_directions, split_hidden
 
@@ -28,10 +29,12 @@ __all__ = [
     "check",
     "describe",
     "final_state",
+    "from_keras_weights",
     "last_output",
     "merge_directions",
     "plot_unrolled",
     "split_hidden",
+    "to_keras_weights",
 ]
 
 
