@@ -15,7 +15,7 @@ differ beyond the transpose:
 - Keras' ``GRU(reset_after=False)`` applies the reset gate before the recurrent
   matrix, which ``nn.GRU`` cannot do, so its weights are refused.
 
-The functions work on tensors (or anything :func:`torch.as_tensor` takes, such as
+The functions work on tensors (or anything ``torch.as_tensor`` takes, such as
 the NumPy arrays of Keras' ``get_weights()``) and never import Keras.
 """
 
@@ -146,11 +146,13 @@ def from_keras_weights(module: nn.Module, weights: Sequence[object]) -> None:
         The module to overwrite, without ``proj_size``: an ``nn.LSTM`` for Keras'
         ``LSTM``, an ``nn.GRU`` for ``GRU(reset_after=True)`` (Keras' default), an
         ``nn.RNN`` for ``SimpleRNN``, with ``bias=False`` for ``use_bias=False``.
-    weights : sequence of tensors or arrays
-        In the order of ``[w for layer in keras_layers for w in layer.get_weights()]``:
-        for each layer, for each direction (a ``Bidirectional``'s forward layer,
-        then its backward layer), ``kernel``, ``recurrent_kernel`` and ``bias``;
-        the shapes :func:`to_keras_weights` gives.
+    weights : list of torch.Tensor
+        Or of anything ``torch.as_tensor`` takes, such as the NumPy arrays of
+        Keras' ``get_weights()``. In the order of
+        ``[w for layer in keras_layers for w in layer.get_weights()]``: for each
+        layer, for each direction (a ``Bidirectional``'s forward layer, then its
+        backward layer), ``kernel``, ``recurrent_kernel`` and ``bias``, in the
+        shapes :func:`to_keras_weights` gives.
 
     Raises
     ------
