@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import torch
@@ -233,6 +234,8 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
         "python": platform.python_version(),
         "torch": torch.__version__,
+        # The Keras pages import it once per build, and once per process when run alone.
+        "keras": installed_version("keras"),
         "torch_threads": torch.get_num_threads(),
         "date": time.strftime("%Y-%m-%d"),
         "repeats": args.repeats,

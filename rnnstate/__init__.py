@@ -12,6 +12,7 @@ from rnnstate.carry import detach_state, slice_state
 from rnnstate.drawing import plot_unrolled
 from rnnstate.identities import Identity, Report, check
 from rnnstate.indexing import Expressions, Relation, expressions
+from rnnstate.keras import from_keras_weights, to_keras_weights
 from rnnstate.layout import Layout, Shapes, describe
 from rnnstate.states import final_state, last_output, merge_directions, split_hidden
 
@@ -30,9 +31,11 @@ __all__ = [
     "detach_state",
     "expressions",
     "final_state",
+    "from_keras_weights",
     "last_output",
     "merge_directions",
     "plot_unrolled",
     "slice_state",
     "split_hidden",
+    "to_keras_weights",
 ]
