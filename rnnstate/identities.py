@@ -39,7 +39,8 @@ class Identity:
         evaluated; names in it are ``output``, ``h_n``, ``c_n`` and, for packed
         input, ``padded`` and ``lengths`` (defined by ``Report.setup``).
     held : bool
-        Whether it held bitwise (``torch.equal``) or, for a shape, exactly.
+        Whether it held exactly: ``torch.equal`` (same shape, equal elements)
+        or, for a shape, ``==``.
     max_abs_diff : float or None
         The largest absolute difference between the two sides; None for shapes.
     """
@@ -223,7 +224,7 @@ def check(
     -------
     Report
         The identities, each with the expression evaluated, whether it held
-        bitwise and the largest absolute difference.
+        exactly (``torch.equal``) and the largest absolute difference.
 
     Raises
     ------

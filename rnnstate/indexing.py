@@ -82,8 +82,8 @@ class Relation:
     code : str
         The expression a reader types.
     equals : str
-        An expression that gives the same value: the same tensor, bitwise, or for
-        a shape the same tuple.
+        An expression that gives the same value: a tensor ``torch.equal`` to
+        ``code``'s, or for a shape the same tuple.
     cells : tuple of tuple
         ``(layer, direction, step)`` for each cell of the unrolled network that
         ``code`` reads: ``layer`` an int (or ``"k"``), ``direction`` 0 forward or

@@ -208,7 +208,7 @@ def test_each_extension_declares_itself_parallel_safe_with_an_env_version() -> N
 
 def test_a_report_reads_as_one_line_per_finding() -> None:
     assert gpu_report.identity_summary(FAKE_REPORT) == [
-        "1 of 2 identity checks held bitwise (torch.equal), over 1 configurations and the "
+        "1 of 2 identity checks held exactly (torch.equal), over 1 configurations and the "
         "settings float32, TF32 on, float16.",
         "float16: differs: forward final, top layer (1 configurations)",
     ]

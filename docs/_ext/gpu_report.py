@@ -98,7 +98,7 @@ def identity_summary(report: dict[str, Any]) -> list[str]:
     ]
     held = sum(result == "bitwise" for _, result in results)
     lines = [
-        f"{held} of {len(results)} identity checks held bitwise (torch.equal), over "
+        f"{held} of {len(results)} identity checks held exactly (torch.equal), over "
         f"{len(report['identities'])} configurations and the settings "
         f"{', '.join(report['settings'])}."
     ]

@@ -250,7 +250,7 @@
     }
     parts.push(
       el("h2", { text: "Code" }),
-      el("p", { text: "Each line equals the expression beside it, bitwise. Hover over a line, or move to it with Tab, to see which cells it reads." }),
+      el("p", { text: "Each line equals the expression beside it exactly (torch.equal, checked on a real module while this site was built). Hover over a line, or move to it with Tab, to see which cells it reads." }),
       el("div", { class: "rnnstate-table-wrap" }, list),
       svgHolder);
     result.replaceChildren(...parts);
