@@ -233,10 +233,13 @@ def last_output(
     """Recover the final states of the top layer from ``output``.
 
     The forward half comes from each sample's last valid step, the backward half
-    from step 0, where the backward direction ends. Both read the numbers the
-    module stored for those steps, so the result equals
-    ``final_state(h_n, module)`` of the same call (``torch.equal``; measured on
-    CPU by the tests, and on your own device by ``rnnstate verify``).
+    from step 0, where the backward direction ends. For a packed call, or a padded
+    call in which every sample has all ``L`` steps, those are the steps ``h_n``
+    was taken from, so the result equals ``final_state(h_n, module)`` of the same
+    call (``torch.equal``; checked on CPU by the tests, and on your own device by
+    ``rnnstate verify``). A padded call with shorter samples ran them over the
+    padding: its ``h_n`` is not their final state, and neither direction of this
+    result is either, except the forward half of a unidirectional module.
 
     Parameters
     ----------

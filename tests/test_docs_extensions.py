@@ -179,14 +179,17 @@ def test_the_gpu_page_says_no_report_exists_until_one_is_committed(tmp_path: Pat
     assert "Measured on a GPU (committed report)" in page
     assert "Measured on NVIDIA Test GPU with torch 2.13.0, cuda 13.0, cudnn 91900" in page
     assert '<details class="rnnstate-details">' in page
-    assert "<summary>Every configuration and setting</summary>" in page
+    assert (
+        "<summary>The 1 configurations, one row each: LSTM (proj_size=3); num_layers 1; D 2; "
+        "input padded; in float32, TF32 on, float16</summary>"
+    ) in page
 
 
 @pytest.mark.usefixtures("cpu_measure")
 def test_a_text_build_shows_the_folded_table_and_writes_no_script(tmp_path: Path) -> None:
     out, _ = build(site(tmp_path, FAKE_REPORT), builder="text")
     page = (out / "gpu.txt").read_text()
-    assert "Every configuration and setting" in page
+    assert "The 1 configurations, one row each" in page
     assert "differs: forward final, top layer" in page
     assert not (out / "_static" / "rnnstate-configurations.js").exists()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 from pathlib import Path
 
 from shared import TORCH_VERSION, package_digest
@@ -63,7 +64,7 @@ def write_configurations(app: Sphinx) -> None:
     data = verified_data(Path(app.doctreedir), app.config.rnnstate_configurator_page)
     if app.builder.format != "html":
         return
-    payload = {"torch": TORCH_VERSION, **data}
+    payload = {"torch": TORCH_VERSION, "device": f"CPU ({platform.machine()})", **data}
     target = Path(app.outdir) / SCRIPT
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(

@@ -109,6 +109,25 @@ def identity_summary(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def coverage(report: dict[str, Any]) -> str:
+    """Say what the measured configurations span, from the rows themselves."""
+    rows = report["identities"]
+
+    def values(key: str) -> str:
+        return ", ".join(dict.fromkeys(str(row[key]) for row in rows))
+
+    modes = ", ".join(
+        dict.fromkeys(
+            r["mode"] + (f" (proj_size={r['proj_size']})" if r["proj_size"] else "") for r in rows
+        )
+    )
+    directions = ", ".join(dict.fromkeys("2" if r["bidirectional"] else "1" for r in rows))
+    return (
+        f"{modes}; num_layers {values('num_layers')}; D {directions}; input {values('input')}; "
+        f"in {', '.join(report['settings'])}"
+    )
+
+
 def difference_summary(report: dict[str, Any]) -> list[str]:
     """One line per comparison: its largest absolute difference in each setting."""
     by_comparison: dict[str, list[str]] = {}
@@ -136,6 +155,9 @@ def report_nodes(report: dict[str, Any], heading: str) -> list[nodes.Node]:
     section += nodes.paragraph(
         text=f"Measured on {prov['device']} with {where}, on {prov['date']}."
     )
+    section += nodes.paragraph(
+        text="The output/h_n identities that rnnstate.check lists, evaluated on real calls:"
+    )
     section += _bullets(identity_summary(report))
     section += nodes.paragraph(
         text="Computations that agree only up to rounding, largest absolute difference:"
@@ -148,7 +170,7 @@ def report_nodes(report: dict[str, Any], heading: str) -> list[nodes.Node]:
         cells = [module, str(row["num_layers"]), "2" if row["bidirectional"] else "1", row["input"]]
         rows.append(cells + [row["results"][name] for name in settings])
     folded = details()
-    folded += summary(text="Every configuration and setting")
+    folded += summary(text=f"The {len(rows)} configurations, one row each: {coverage(report)}")
     folded += table(["module", "layers", "D", "input", *settings], rows, literal_from=4)
     section += folded
     return [section]

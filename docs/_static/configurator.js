@@ -248,8 +248,10 @@
       parts.push(el("p", { text: "For packed input, pad the output first:" }),
         el("pre", {}, el("code", { class: "rnnstate-setup", text: entry.setup })));
     }
+    const count = Object.keys(data.configurations).length;
     parts.push(
       el("h2", { text: "Code" }),
+      el("p", { class: "rnnstate-provenance", text: `Checked while this site was built, with torch ${data.torch} on ${data.device}: all ${count} combinations of the controls, each on a real module with the build's own sizes. Nothing here was run on a GPU.` }),
       el("p", { text: "Each line equals the expression beside it exactly (torch.equal, checked on a real module while this site was built). Hover over a line, or move to it with Tab, to see which cells it reads." }),
       el("div", { class: "rnnstate-table-wrap" }, list),
       svgHolder);
