@@ -30,6 +30,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "rnnstate_docs",  # docs/_ext: tables verified at build time, install notes
     "fresh_gallery",  # docs/_ext: re-run examples whose package, torch or pins changed
+    "accessible_html",  # docs/_ext: accessible, valid markup from the theme and the gallery
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
