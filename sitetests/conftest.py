@@ -77,7 +77,7 @@ def pytest_terminal_summary(
     if lines:
         terminalreporter.section("site checks")
         for line in lines:
-            terminalreporter.write_line(line)
+            terminalreporter.line(line)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

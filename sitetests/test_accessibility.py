@@ -1,13 +1,13 @@
 """Every built page passes axe-core, in the light and in the dark colour scheme.
 
 axe-core (the npm package pinned in sitetests/package-lock.json) is injected into
-every page of the build, found by globbing, and into the search page showing
+every page of the build, found by globbing; the search page is audited showing
 results. The light scheme is audited at a desktop width and the dark one at a
-phone's, so that both schemes and both of furo's layouts (sidebars; mobile header)
-are checked in two passes; sideways scrolling, which only a narrow screen shows,
-is checked too. Any serious or critical violation fails; a moderate or minor one
-fails unless its rule is in ``EXCEPTIONS`` with the reason it stays. The full
-results go to ``docs/_build/site-checks/axe-<scheme>.json``.
+phone's, so that two passes cover both schemes and both of furo's layouts
+(sidebars; mobile header), and sideways scrolling, which a narrow screen shows.
+Any serious or critical violation fails; a moderate or minor one fails unless its
+rule is in ``EXCEPTIONS`` with the reason it stays. The full results go to
+``docs/_build/site-checks/axe-<scheme>.json``.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from playwright.sync_api import Browser, Page, Route, ViewportSize
 
 from .site_files import built_pages, node_package_file
 
-# scheme -> the viewport it is audited at (see the module docstring).
 Scheme = Literal["light", "dark"]
+# scheme -> the viewport it is audited at (see the module docstring).
 SCHEMES: dict[Scheme, ViewportSize] = {
     "light": {"width": 1280, "height": 800},
     "dark": {"width": 390, "height": 844},
 }
-# Pages in a state that loading them does not reach: search.html showing results.
-STATES = {"search.html": "search.html?q=hidden+state"}
+# The search page is audited showing results, which only a query brings.
+SEARCH_QUERY = "?q=hidden+state"
 # rule -> why its moderate or minor violations stay. A rule listed here that no page
 # breaks any more fails the test below, so that its line gets removed.
 EXCEPTIONS: dict[str, str] = {
@@ -73,7 +73,7 @@ class Violation:
 def audit(page: Page, url: str) -> tuple[str, list[dict[str, str]]]:
     """Load a page, run axe on it; give the theme it showed and its violations."""
     page.goto(url, wait_until="load")
-    if "search.html?" in url:
+    if url.endswith("search.html" + SEARCH_QUERY):
         page.wait_for_function(_SEARCH_DONE, timeout=15_000)
     result: dict[str, Any] = page.evaluate(_RUN_AXE)
     return result["theme"], result["violations"]
@@ -99,7 +99,7 @@ def violations(
 ) -> list[Violation]:
     """Audit every page in one colour scheme, in one browser context."""
     axe = node_package_file("axe-core/axe.min.js")
-    pages = [STATES.get(p, p) for p in built_pages(site)]
+    pages = [p + SEARCH_QUERY if p.endswith("search.html") else p for p in built_pages(site)]
     assert len(pages) >= 50
     found: list[Violation] = []
     themes: dict[str, str] = {}
@@ -131,3 +131,21 @@ def test_every_other_violation_is_a_written_exception(violations: list[Violation
 
 def test_every_written_exception_still_happens(violations: list[Violation]) -> None:
     assert set(EXCEPTIONS) - {v.rule for v in violations} == set()
+
+
+NAMELESS_LINK = """<!doctype html><html lang="en"><head><title>Self-test</title></head>
+<body><main><h1>Self-test</h1><p><a href="x.html"><span style="display: none">x</span></a></p>
+</main></body></html>"""
+
+
+def test_the_audit_finds_a_link_without_a_name(browser: Browser, base_url: str) -> None:
+    url = f"{base_url}/axe-self-test.html"
+
+    def serve(route: Route) -> None:
+        route.fulfill(content_type="text/html", body=NAMELESS_LINK)
+
+    with browser.new_context() as context:
+        context.add_init_script(path=node_package_file("axe-core/axe.min.js"))
+        context.route(url, serve)
+        _, nodes = audit(context.new_page(), url)
+    assert [(n["rule"], n["impact"]) for n in nodes] == [("link-name", "serious")]
