@@ -30,7 +30,10 @@ def run_vnu(files: list[Path]) -> list[dict[str, Any]]:
         text=True,
         check=False,
     )
-    messages: list[dict[str, Any]] = json.loads(done.stderr)["messages"]
+    try:
+        messages: list[dict[str, Any]] = json.loads(done.stderr)["messages"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"vnu.jar gave no report (exit {done.returncode}): {done.stderr[-2000:]}")
     return messages
 
 
