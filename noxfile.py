@@ -18,6 +18,7 @@ SITE = BUILD / "html"
 # Folders the docs build generates: a clean build removes them, docs-live ignores them.
 GENERATED = [BUILD, DOCS / "auto_examples", DOCS / "gen_modules"]
 GENERATED_FILES = [DOCS / "sg_execution_times.rst", DOCS / "sg_api_usage.rst"]
+SITETESTS = ROOT / "sitetests"
 
 nox.options.default_venv_backend = "virtualenv"
 nox.options.sessions = ["lint", "tests", "docs"]
@@ -92,19 +93,32 @@ def docs(session: nox.Session) -> None:
     build_site(session, *session.posargs)
 
 
+def install_site_checkers(session: nox.Session) -> None:
+    """Install axe-core and the Nu HTML Checker from npm, as sitetests/package-lock.json pins."""
+    for tool, package in (("npm", "npm"), ("java", "default-jre-headless")):
+        if shutil.which(tool) is None:
+            session.error(f"the site checks need {tool}: apt-get install {package}")
+    lock = SITETESTS / "package-lock.json"
+    installed = SITETESTS / "node_modules" / ".package-lock.json"
+    if installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    # --ignore-scripts: vnu-jar's install script would download a Java; Debian's runs it.
+    npm_ci = ["npm", "ci", "--prefix", str(SITETESTS), "--ignore-scripts", "--prefer-offline"]
+    session.run(*npm_ci, "--no-audit", "--no-fund", external=True)
+
+
 @nox.session(default=False)
 def browser(session: nox.Session) -> None:
-    """Drive headless Chromium through the built site (building it if missing)."""
+    """Drive headless Chromium through the built site; check accessibility, HTML and links."""
     install(session, "browser", *([] if site_is_built() else ["docs"]))
+    install_site_checkers(session)
     if not site_is_built():
         build_site(session)
-    pages = [
-        "sitetests/test_browser.py",
-        "sitetests/test_configurator.py",
-        "sitetests/test_search.py",
-    ]
-    session.run("pytest", "-p", "no:cacheprovider", *pages, *session.posargs)
+    # Every test of the built site but the downloads, which have a session of their own.
+    ignore = f"--ignore={SITETESTS / 'test_downloads.py'}"
+    session.run("pytest", "-p", "no:cacheprovider", str(SITETESTS), ignore, *session.posargs)
     session.log(f"Screenshots are in {(BUILD / 'screenshots').resolve()}")
+    session.log(f"The checkers' reports are in {(BUILD / 'site-checks').resolve()}")
 
 
 @nox.session(default=False)

@@ -47,6 +47,7 @@ extensions = [
     "install_note",  # how to run a downloaded page
     "package_source",  # viewcode reads rnnstate without importing torch
     "fresh_gallery",  # re-run examples whose package, torch or pins changed
+    "accessible_html",  # accessible, valid markup from the theme and the gallery
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}

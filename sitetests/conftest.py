@@ -10,7 +10,7 @@ import functools
 import http.server
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,35 @@ def screenshots(site: Path) -> Path:
     folder = site.parent / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+_REPORTS = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(scope="session")
+def report(site: Path, pytestconfig: pytest.Config) -> Callable[[str, str, str], Path]:
+    """Write a checker's full report next to the build; its summary ends pytest's output."""
+    folder = site.parent / "site-checks"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def write(name: str, text: str, summary: str) -> Path:
+        path = folder / name
+        path.write_text(text)
+        pytestconfig.stash.setdefault(_REPORTS, []).append(f"{summary}: {path}")
+        return path
+
+    return write
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """List the reports the site checks wrote (external links, axe, the HTML checker)."""
+    lines = config.stash.get(_REPORTS, [])
+    if lines:
+        terminalreporter.section("site checks")
+        for line in lines:
+            terminalreporter.line(line)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

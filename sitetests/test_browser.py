@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,8 +47,9 @@ def test_every_gallery_page_loads_cleanly(
         seen = visit(context, f"{base_url}/{path}")
         if seen.errors or seen.outside:
             problems[path] = (seen.errors, seen.outside)
-        assert seen.page.locator("div.sphx-glr-script-out").count() >= 1, path
+        outputs = seen.page.locator("div.sphx-glr-script-out").count()
         seen.page.close()
+        assert outputs >= 1, path
     assert problems == {}
 
 
@@ -130,34 +130,33 @@ _CONTRAST = """(selector) => {
 def test_output_blocks_stay_readable_in_both_themes(
     browser: Browser, base_url: str, theme: str
 ) -> None:
-    context = browser.new_context(color_scheme="light")
-    context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
-    seen = visit(context, f"{base_url}/auto_examples/01_one_layer/output_vs_h_n.html")
-    assert seen.page.evaluate("document.body.dataset.theme") == theme
-    ratio = seen.page.evaluate(_CONTRAST, "div.sphx-glr-script-out pre")
+    with browser.new_context(color_scheme="light") as context:
+        context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
+        seen = visit(context, f"{base_url}/auto_examples/01_one_layer/output_vs_h_n.html")
+        shown = seen.page.evaluate("document.body.dataset.theme")
+        ratio = seen.page.evaluate(_CONTRAST, "div.sphx-glr-script-out pre")
+        table_ratio = seen.page.evaluate(_CONTRAST, ".rnnstate-check td")
+    assert shown == theme
     assert ratio >= 4.5, f"output text contrast {ratio:.2f} in {theme} mode"
-    table_ratio = seen.page.evaluate(_CONTRAST, ".rnnstate-check td")
     assert table_ratio >= 4.5, f"check table contrast {table_ratio:.2f} in {theme} mode"
-    context.close()
 
 
 def test_the_theme_toggle_switches_between_light_and_dark(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(color_scheme="light")
-    seen = visit(context, f"{base_url}/index.html")
-    page = seen.page
     themes = []
     backgrounds = []
-    for _ in range(3):  # furo cycles auto -> dark -> light (with a light system theme)
-        page.locator("button.theme-toggle:visible").first.click()
-        themes.append(page.evaluate("document.body.dataset.theme"))
-        backgrounds.append(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    with browser.new_context(color_scheme="light") as context:
+        seen = visit(context, f"{base_url}/index.html")
+        page = seen.page
+        for _ in range(3):  # furo cycles auto -> dark -> light (with a light system theme)
+            page.locator("button.theme-toggle:visible").first.click()
+            themes.append(page.evaluate("document.body.dataset.theme"))
+            backgrounds.append(page.evaluate("getComputedStyle(document.body).backgroundColor"))
     assert "dark" in themes
     assert "light" in themes
     dark = backgrounds[themes.index("dark")]
     light = backgrounds[themes.index("light")]
     assert dark != light
     assert seen.errors == []
-    context.close()
 
 
 def test_the_copy_button_copies_a_code_cell(context: BrowserContext, base_url: str) -> None:
@@ -182,11 +181,11 @@ def test_the_copy_button_copies_a_code_cell(context: BrowserContext, base_url: s
 def test_screenshots_are_saved_for_a_person_to_look_at(
     browser: Browser, base_url: str, screenshots: Path, theme: str, name: str, path: str
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
-    seen = visit(context, f"{base_url}/{path}")
     target = screenshots / f"{name}-{theme}.png"
-    seen.page.screenshot(path=str(target), full_page=False)
+    with browser.new_context(viewport={"width": 1280, "height": 900}) as context:
+        context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
+        seen = visit(context, f"{base_url}/{path}")
+        seen.page.screenshot(path=str(target), full_page=False)
+        shown = seen.page.evaluate("document.body.dataset.theme")
     assert target.stat().st_size > 10_000
-    assert re.fullmatch(r"(light|dark)", seen.page.evaluate("document.body.dataset.theme"))
-    context.close()
+    assert shown == theme

@@ -1,0 +1,145 @@
+"""Every built page passes axe-core, in the light and in the dark colour scheme.
+
+axe-core (the npm package pinned in sitetests/package-lock.json) is injected into
+every page of the build, found by globbing; the search page is audited showing
+results. The light scheme is audited at a desktop width and the dark one at a
+phone's, so that two passes cover both schemes and both of furo's layouts
+(sidebars; mobile header), and sideways scrolling, which a narrow screen shows.
+Any serious or critical violation fails; a moderate or minor one fails unless its
+rule is in ``EXCEPTIONS`` with the reason it stays. The full results go to
+``docs/_build/site-checks/axe-<scheme>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, ViewportSize
+
+from .site_files import built_pages, node_package_file
+
+Scheme = Literal["light", "dark"]
+# scheme -> the viewport it is audited at (see the module docstring).
+SCHEMES: dict[Scheme, ViewportSize] = {
+    "light": {"width": 1280, "height": 800},
+    "dark": {"width": 390, "height": 844},
+}
+# The search page is audited showing results, which only a query brings.
+SEARCH_QUERY = "?q=hidden+state"
+# rule -> why its moderate or minor violations stay. A rule listed here that no page
+# breaks any more fails the test below, so that its line gets removed.
+EXCEPTIONS: dict[str, str] = {}
+BLOCKING = frozenset({"serious", "critical"})
+_RUN_AXE = """async () => {
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return {
+    theme: document.body.dataset.theme,
+    violations: results.violations.flatMap((v) => v.nodes.map((n) => ({
+      rule: v.id, impact: v.impact, help: v.help,
+      target: n.target.join(" "), html: n.html.slice(0, 200),
+    }))),
+  };
+}"""
+_SEARCH_DONE = "() => document.querySelector('#search-results .search-summary')?.textContent"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One element that breaks one axe rule on one page."""
+
+    page: str
+    rule: str
+    impact: str
+    help: str
+    target: str
+    html: str
+
+    def __str__(self) -> str:
+        return f"{self.page}: {self.rule} ({self.impact}) at {self.target}: {self.help}"
+
+
+def audit(page: Page, url: str) -> tuple[str, list[dict[str, str]]]:
+    """Load a page, run axe on it; give the theme it showed and its violations."""
+    page.goto(url, wait_until="load")
+    if url.endswith("search.html" + SEARCH_QUERY):
+        page.wait_for_function(_SEARCH_DONE, timeout=15_000)
+    result: dict[str, Any] = page.evaluate(_RUN_AXE)
+    return result["theme"], result["violations"]
+
+
+def _offline(route: Route) -> None:
+    route.abort()
+
+
+@pytest.fixture(scope="module", params=list(SCHEMES))
+def scheme(request: pytest.FixtureRequest) -> Scheme:
+    name: Scheme = request.param
+    return name
+
+
+@pytest.fixture(scope="module")
+def violations(
+    browser: Browser,
+    base_url: str,
+    site: Path,
+    scheme: Scheme,
+    report: Callable[[str, str, str], Path],
+) -> list[Violation]:
+    """Audit every page in one colour scheme, in one browser context."""
+    axe = node_package_file("axe-core/axe.min.js")
+    pages = [p + SEARCH_QUERY if p.endswith("search.html") else p for p in built_pages(site)]
+    assert len(pages) >= 50
+    found: list[Violation] = []
+    themes: dict[str, str] = {}
+    with browser.new_context(color_scheme=scheme, viewport=SCHEMES[scheme]) as context:
+        context.add_init_script(f"localStorage.setItem('theme', '{scheme}')")
+        context.add_init_script(path=axe)
+        context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), _offline)
+        page = context.new_page()
+        for path in pages:
+            themes[path], nodes = audit(page, f"{base_url}/{path}")
+            found += [Violation(path, **node) for node in nodes]
+    report(
+        f"axe-{scheme}.json",
+        json.dumps([asdict(v) for v in found], indent=1),
+        f"axe, {scheme} scheme: {len(found)} violating elements on {len(pages)} pages",
+    )
+    assert {p for p, theme in themes.items() if theme != scheme} == set()
+    return found
+
+
+def test_no_page_has_a_serious_or_critical_violation(violations: list[Violation]) -> None:
+    assert [str(v) for v in violations if v.impact in BLOCKING] == []
+
+
+def test_every_other_violation_is_a_written_exception(violations: list[Violation]) -> None:
+    others = [v for v in violations if v.impact not in BLOCKING]
+    assert [str(v) for v in others if v.rule not in EXCEPTIONS] == []
+
+
+def test_every_written_exception_still_happens(violations: list[Violation]) -> None:
+    assert set(EXCEPTIONS) - {v.rule for v in violations} == set()
+
+
+NAMELESS_LINK = """<!doctype html><html lang="en"><head><title>Self-test</title></head>
+<body><main><h1>Self-test</h1><p><a href="x.html"><span style="display: none">x</span></a></p>
+</main></body></html>"""
+
+
+def test_the_audit_finds_a_link_without_a_name(browser: Browser, base_url: str) -> None:
+    url = f"{base_url}/axe-self-test.html"
+
+    def serve(route: Route) -> None:
+        route.fulfill(content_type="text/html", body=NAMELESS_LINK)
+
+    with browser.new_context() as context:
+        context.add_init_script(path=node_package_file("axe-core/axe.min.js"))
+        context.route(url, serve)
+        _, nodes = audit(context.new_page(), url)
+    assert [(n["rule"], n["impact"]) for n in nodes] == [("link-name", "serious")]
