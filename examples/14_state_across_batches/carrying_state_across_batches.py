@@ -8,8 +8,9 @@ batch back as ``(h_0, c_0)`` of the next. Done naively, the second
 time". This page reproduces that error and fixes it with ``.detach()`` (on both
 ``h`` and ``c``), measures which inputs receive gradient with and without the
 detach, and then fixes the other errors of the same loop: the last, smaller
-batch whose ``h_0`` no longer fits, and an ``h_0`` of the wrong dtype (or, where a
-GPU exists, on the wrong device).
+batch whose ``h_0`` no longer fits, and an ``h_0`` of the wrong dtype. An ``h_0``
+on the wrong device needs a GPU to show; the page tries that error and its fix
+only where torch sees one.
 """
 
 # %%
@@ -36,16 +37,21 @@ assert [tuple(b.shape) for b in batches] == [(4, 6, 3)] * 3
 # Trying to backward through the graph a second time
 # --------------------------------------------------
 # Carrying ``state`` as it comes out of the module works for the first batch and
-# fails at the second ``backward()``: the state still belongs to the first
-# batch's graph, which the first ``backward()`` has already freed.
-state, message = None, ""
+# fails at the second ``backward()``: the list below records each call that
+# returned before the error. The state still belongs to the first batch's
+# graph, which the first ``backward()`` has already freed.
+state, message, returned = None, "", []
 try:
     for x in batches:
         output, state = lstm(x, state)
+        returned.append("forward")
         output.pow(2).mean().backward()
+        returned.append("backward")
 except RuntimeError as error:
     message = str(error)
-print(textwrap.fill("RuntimeError: " + message, 88))
+print("calls that returned:", returned)
+print(textwrap.fill("then RuntimeError: " + message, 88))
+assert returned == ["forward", "backward", "forward"]
 assert "Trying to backward through the graph a second time" in message
 
 # %%
@@ -65,16 +71,30 @@ assert "Trying to backward through the graph a second time" in message
 # %%
 # The fix: detach both
 # --------------------
-# Detach ``h`` and ``c`` after each batch; :func:`rnnstate.detach_state` does both
-# (and checks that the pair fits the module). The values carry on, the gradient
-# stops at the edge of the batch.
+# Detach ``h`` and ``c`` after each batch; :func:`rnnstate.detach_state` does
+# both. The values carry on (the detached pair equals the pair the module
+# returned, asserted); the gradient stops at the edge of the batch (the next
+# section measures it).
 state = None
 for x in batches:
-    output, state = lstm(x, state)
+    output, returned_state = lstm(x, state)
     output.pow(2).mean().backward()
-    state = rnnstate.detach_state(state, lstm)
+    state = rnnstate.detach_state(returned_state, lstm)
 print("every batch ran; carried h and c require grad:", [s.requires_grad for s in state])
 assert [s.requires_grad for s in state] == [False, False]
+assert all(torch.equal(d, s) for d, s in zip(state, returned_state, strict=True))
+
+# %%
+# :func:`rnnstate.detach_state` also checks that the pair fits the module: an
+# ``h`` cut to 2 samples with a ``c`` of 4 is refused with a ValueError that says
+# so, before the module sees it.
+message = ""
+try:
+    rnnstate.detach_state((state[0][:, :2], state[1]), lstm)
+except ValueError as error:
+    message = str(error)
+print(textwrap.fill("ValueError: " + message, 88))
+assert "h has shape (1, 2, 5) and c has shape (1, 4, 5)" in message
 
 # %%
 # What the detach changes in the gradient
@@ -140,8 +160,28 @@ assert "Expected hidden[0] size (1, 2, 5), got [1, 4, 5]" in message
 
 # %%
 # One fix: keep the first ``len(x)`` rows of the state. The state's batch axis is
-# axis 1, whatever ``batch_first`` says; :func:`rnnstate.slice_state` slices it
-# there, for ``h`` and ``c`` together.
+# axis 1; :func:`rnnstate.slice_state` slices it there, for ``h`` and ``c``
+# together: its result equals ``h[:, :2]`` and ``c[:, :2]`` (asserted).
+full = rnnstate.detach_state(lstm(batches[0])[1], lstm)  # h and c, (1, 4, 5) each
+sliced = rnnstate.slice_state(full, lstm, 2)
+print("sliced h and c:", [tuple(s.shape) for s in sliced])
+assert all(torch.equal(s, f[:, :2]) for s, f in zip(sliced, full, strict=True))
+
+# %%
+# The state's batch axis does not follow ``batch_first``: the same LSTM built
+# with ``batch_first=False`` and given the same batch, time first, returns a
+# state of the same shape, batch on axis 1, and
+# :func:`rnnstate.slice_state` keeps the same rows of it.
+time_first = nn.LSTM(input_size=3, hidden_size=5)  # batch_first=False
+time_first.load_state_dict(lstm.state_dict())
+full_tf = rnnstate.detach_state(time_first(batches[0].transpose(0, 1))[1], time_first)
+print("h_n, batch_first=True then False:", tuple(full[0].shape), tuple(full_tf[0].shape))
+sliced_tf = rnnstate.slice_state(full_tf, time_first, 2)
+assert full_tf[0].shape == full[0].shape == (1, 4, 5)
+assert all(torch.equal(s, f[:, :2]) for s, f in zip(sliced_tf, full_tf, strict=True))
+
+# %%
+# In the loop, slice only when the batch is smaller than the state:
 state = None
 for x in loader:
     if state is not None and len(x) < state[0].shape[1]:
@@ -154,10 +194,11 @@ assert state[0].shape == (1, 2, 5) and state[1].shape == (1, 2, 5)
 
 # %%
 # Slicing hands sample ``i`` of the previous batch's state to sample ``i`` of the
-# small batch, which is right only if the loader lines the streams up that way,
-# as the stream batches above do. When the batches hold unrelated sequences,
-# there is nothing to carry: start each batch from ``None``. Or drop the small
-# batch: ``drop_last=True`` leaves only full batches.
+# small batch (the rows kept are the first ones, asserted above), which is right
+# only if the loader lines the streams up that way, as the stream batches above
+# do. When the batches hold unrelated sequences, there is nothing to carry:
+# start each batch from ``None``. Or drop the small batch: ``drop_last=True``
+# leaves only full batches.
 sizes = [len(x) for x in DataLoader(torch.randn(10, 6, 3), batch_size=4, drop_last=True)]
 print("batch sizes with drop_last=True:", sizes)
 assert sizes == [4, 4]
@@ -205,11 +246,24 @@ else:
     print("torch.cuda.is_available():", torch.cuda.is_available(), "- no second device here")
 
 # %%
-# The same fix covers it: ``x.new_zeros`` makes the state on the input's device,
-# and ``h_0.to(x)`` moves it there (`Tensor.to
+# The same fix is meant to cover it: ``h_0.to(x)`` converts the state to the
+# input's dtype and device (`Tensor.to
 # <https://docs.pytorch.org/docs/stable/generated/torch.Tensor.to.html>`__ with a
-# tensor argument takes that tensor's dtype and device). :mod:`rnnstate` has no
-# helper for this one: ``.to(x)`` already is the one-line fix.
+# tensor argument takes that tensor's dtype and device), and ``x.new_zeros``
+# makes it there. The dtype half ran above. The device half runs only where
+# torch sees a CUDA GPU: the cell below then moves the state there and back
+# with ``.to(x)`` and asserts that the call gives the output above; without a
+# GPU it runs nothing, and this page shows no device fix.
+if torch.cuda.is_available():
+    moved, _ = lstm(x, (h_0.cuda().to(x), c_0.cuda().to(x)))
+    print("with .to(x), same output as above:", torch.equal(moved, output))
+    assert torch.equal(moved, output)
+else:
+    print("torch.cuda.is_available():", torch.cuda.is_available(), "- device fix not run here")
+
+# %%
+# :mod:`rnnstate` has no helper for this one: ``.to(x)`` already is the one-line
+# fix.
 #
 # Check it yourself
 # -----------------

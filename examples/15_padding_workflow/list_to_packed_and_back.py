@@ -17,6 +17,7 @@ a unidirectional module the last valid step of ``output`` is still right while
 # ---------------------------------------------
 # Three sequences of 2, 5 and 4 steps with 3 features each. ``pad_sequence`` stacks
 # them into one batch, zero-padded to the longest.
+import itertools
 import warnings
 
 import torch
@@ -42,9 +43,9 @@ assert padded.shape == (3, 5, 3) and bool((padded[0, 2:] == 0).all())
 # %%
 # Packed, run, and unpacked
 # -------------------------
-# ``pack_padded_sequence`` with ``enforce_sorted=False`` takes the lengths in any
-# order. The module returns a packed ``output``, which ``pad_packed_sequence``
-# turns back into a padded tensor and the lengths.
+# ``pack_padded_sequence`` with ``enforce_sorted=False`` takes unsorted lengths,
+# here ``[2, 5, 4]``. The module returns a packed ``output``, which
+# ``pad_packed_sequence`` turns back into a padded tensor and the lengths.
 H = 4
 gru = nn.GRU(3, H, num_layers=2, batch_first=True)
 packed = pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
@@ -52,6 +53,15 @@ packed_output, h_n = gru(packed)
 output, out_lengths = pad_packed_sequence(packed_output, batch_first=True)
 print("output:", tuple(output.shape), " lengths:", out_lengths.tolist(), " h_n:", tuple(h_n.shape))
 assert output.shape == (3, 5, H) and torch.equal(out_lengths, lengths)
+
+# %%
+# Any order of these three sequences works as well: each of their 6 orders,
+# packed the same way, gives the same ``h_n``, row for row (bitwise, asserted).
+orders = [list(order) for order in itertools.permutations(range(3))]
+for p in orders:
+    repacked = pack_padded_sequence(padded[p], lengths[p], batch_first=True, enforce_sorted=False)
+    assert torch.equal(gru(repacked)[1], h_n[:, p])
+print("orders run, each giving the same h_n rows:", orders)
 
 # %%
 # Back to a list
@@ -69,20 +79,27 @@ assert all(torch.equal(a, b) for a, b in zip(from_padded, from_packed, strict=Tr
 # pack_sequence, the shortcut
 # ---------------------------
 # ``pack_sequence`` packs the list directly, without the padded tensor in
-# between; the result is the same packed batch.
+# between; the result is the same packed batch: all four fields of the
+# ``PackedSequence`` are equal.
 shortcut = pack_sequence(sequences, enforce_sorted=False)
-same_data = torch.equal(shortcut.data, packed.data)
-same_steps = torch.equal(shortcut.batch_sizes, packed.batch_sizes)
-print("same data:", same_data, " same batch_sizes:", same_steps)
-assert same_data and same_steps
+same = {f: torch.equal(getattr(shortcut, f), getattr(packed, f)) for f in packed._fields}
+print(same)
+assert all(same.values()) and len(same) == 4
 
 # %%
 # The lengths argument
 # --------------------
 # ``pack_padded_sequence`` takes the lengths as a list or a tensor, which, as its
-# documentation says, must be on the CPU. The torch that built this page converts
-# a tensor of another dtype itself: float lengths are truncated to integers
-# without a warning, so a length of 4.7 packs 4 steps.
+# documentation says, must be on the CPU. A list gives the same packed batch as
+# the tensor used above:
+from_list = pack_padded_sequence(padded, lengths.tolist(), batch_first=True, enforce_sorted=False)
+print("lengths as a list:", lengths.tolist())
+assert all(torch.equal(getattr(from_list, f), getattr(packed, f)) for f in packed._fields)
+
+# %%
+# The torch that built this page converts a tensor of another dtype itself:
+# float lengths are truncated to integers without a warning, so a length of 4.7
+# packs 4 steps.
 float_lengths = torch.tensor([2.0, 5.0, 4.7])
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
@@ -120,11 +137,13 @@ assert torch.equal(packed.sorted_indices[packed.unsorted_indices], torch.arange(
 # %%
 # The first ``N`` rows of ``packed.data`` are step 0 of each sequence, in sorted
 # order. ``h_n`` is not: the module restores the original order, so ``h_n[:, i]``
-# belongs to ``sequences[i]``, here compared with each sequence's own last output.
+# belongs to ``sequences[i]``, in every layer. Here it is compared with the
+# module run on each sequence alone, up to ``rtol=1e-5, atol=1e-6`` (asserted).
 assert torch.equal(packed.data[:3], padded[packed.sorted_indices, 0])
-last_steps = torch.stack([o[-1] for o in from_packed])  # in the original order
-print("h_n[-1] is in the original order:", torch.equal(h_n[-1], last_steps))
-assert torch.equal(h_n[-1], last_steps)
+alone = torch.stack([gru(s)[1] for s in sequences], dim=1)  # (num_layers, N, H_out)
+diff = (h_n - alone).abs().max()
+print(f"h_n vs each sequence run alone, both layers: max |diff| = {diff:.1e}")
+torch.testing.assert_close(h_n, alone, rtol=1e-5, atol=1e-6)
 
 # %%
 # total_length
@@ -140,6 +159,15 @@ for x, n in halves:
     parts.append(pad_packed_sequence(out, batch_first=True)[0])
 print("padded lengths of the halves:", [p.shape[1] for p in parts])
 assert [p.shape[1] for p in parts] == [5, 4]
+
+# %%
+message = ""
+try:
+    torch.cat(parts)
+except RuntimeError as error:
+    message = str(error)
+print("torch.cat(parts): RuntimeError:", message)
+assert "Sizes of tensors must match except in dimension 0" in message
 
 # %%
 # ``total_length`` pads every half to the same length, the input's ``L``, and the
@@ -187,30 +215,72 @@ torch.testing.assert_close(unpacked_h_n[-1, 1], h_n[-1, 1], rtol=1e-5, atol=1e-6
 #
 # A bidirectional module needs the packing
 # ----------------------------------------
-# The backward direction of a padded run starts on the padding, so its final
-# state (at step 0) is wrong; with two layers the top layer reads that wrong
-# backward half at every step, so the forward half goes wrong too. Neither the
-# gathered feature nor ``h_n`` matches the packed run.
+# Run a 2-layer BiGRU on the packed batch and on the padded one. From the
+# packed run, :func:`rnnstate.final_state` gives the right classifier feature:
+# the top layer's two final states side by side, ``h_n[-2]`` and ``h_n[-1]``
+# (asserted).
 bi = nn.GRU(3, H, num_layers=2, batch_first=True, bidirectional=True)
 _, bi_h_n = bi(packed)
-bi_output, bi_unpacked_h_n = bi(padded)
-feature = rnnstate.final_state(bi_h_n, bi)  # the right one, from the packed run
+bi_output, bi_unpacked_h_n = bi(padded)  # the padded batch, not packed
+feature = rnnstate.final_state(bi_h_n, bi)  # the right one, (N, D*H_out)
 print("the right feature, from the packed run:", tuple(feature.shape))
+assert torch.equal(feature, torch.cat((bi_h_n[-2], bi_h_n[-1]), dim=1))
 
 # %%
-# The feature gathered from the padded run (forward half at ``lengths - 1``,
-# backward half at step 0), and the one from its ``h_n``, both compared with it:
-gathered = rnnstate.last_output(bi_output, bi, lengths)  # forward at lengths - 1, backward at 0
+# The feature gathered from the padded run by :func:`rnnstate.last_output`
+# (forward half at ``lengths - 1``, backward half at step 0: asserted against
+# that indexing), and the one from its ``h_n``, both compared with it:
+gathered = rnnstate.last_output(bi_output, bi, lengths)
+by_index = torch.cat((bi_output[torch.arange(3), lengths - 1, :H], bi_output[:, 0, H:]), dim=1)
 forward_diff = (gathered[:, :H] - feature[:, :H]).abs().max().item()
 backward_diff = (gathered[:, H:] - feature[:, H:]).abs().max().item()
 h_n_diff = (rnnstate.final_state(bi_unpacked_h_n, bi) - feature).abs().max().item()
 print(f"gathered vs packed: forward half {forward_diff:.2f}, backward half {backward_diff:.2f}")
 print(f"h_n of the padded run vs packed: {h_n_diff:.2f}")
+assert torch.equal(gathered, by_index)
 assert forward_diff > 0.01 and backward_diff > 0.01 and h_n_diff > 0.01
 
 # %%
-# All three differ by more than 0.01 (asserted). To get the right feature,
-# pack the batch and read it from ``h_n`` or from the packed ``output``, as
+# All three differ by more than 0.01 (asserted). Why both halves?
+#
+# The backward direction of a padded run starts on the padding, so it is wrong
+# at the real steps of a shorter sequence, while the forward direction reads
+# only real steps up to ``lengths - 1``. Layer 0 run alone (a one-layer BiGRU
+# given ``bi``'s ``l0`` weights) shows both: at the real steps, its forward half
+# matches the packed run up to ``rtol=1e-5, atol=1e-6``, and its backward half
+# does not (largest difference above 0.01); both asserted.
+layer_0 = nn.GRU(3, H, batch_first=True, bidirectional=True)
+layer_0.load_state_dict({k: v for k, v in bi.state_dict().items() if "_l0" in k})
+o_padded, _ = layer_0(padded)
+o_packed, _ = pad_packed_sequence(layer_0(packed)[0], batch_first=True)
+real = torch.arange(5) < lengths[:, None]  # (N, L), True at the real steps
+fwd, bwd = (o_padded[real] - o_packed[real]).abs().split(H, dim=1)
+print(f"layer 0, padded vs packed: forward half {fwd.max():.1e}, backward half {bwd.max():.2f}")
+torch.testing.assert_close(o_padded[real][:, :H], o_packed[real][:, :H], rtol=1e-5, atol=1e-6)
+assert bwd.max() > 0.01
+
+# %%
+# Layer 1 reads both halves of layer 0's output at every step, so the wrong
+# backward half reaches the top layer's forward direction too. Layer 1 run
+# alone (given the ``l1`` weights) shows that this is the cause: on the padded
+# run's layer-0 output its forward half at ``lengths - 1`` is the wrong one
+# gathered above, and with only the backward half of that input swapped for the
+# packed run's it is the right one (both up to the same tolerance, asserted).
+layer_1 = nn.GRU(2 * H, H, batch_first=True, bidirectional=True)
+layer_1.load_state_dict(
+    {k.replace("_l1", "_l0"): v for k, v in bi.state_dict().items() if "_l1" in k}
+)
+swapped = torch.cat((o_padded[..., :H], o_packed[..., H:]), dim=2)
+wrong_top = layer_1(o_padded)[0][torch.arange(3), lengths - 1, :H]
+fixed_top = layer_1(swapped)[0][torch.arange(3), lengths - 1, :H]
+fixed_diff = (fixed_top - feature[:, :H]).abs().max()
+print(f"top forward half, backward half of its input swapped, vs packed: {fixed_diff:.1e}")
+torch.testing.assert_close(wrong_top, gathered[:, :H], rtol=1e-5, atol=1e-6)
+torch.testing.assert_close(fixed_top, feature[:, :H], rtol=1e-5, atol=1e-6)
+
+# %%
+# To get the right feature, pack the batch and read it from ``h_n`` or from the
+# packed ``output``, as
 # :ref:`sphx_glr_auto_examples_07_packed_packed_sequences.py` shows.
 
 # %%

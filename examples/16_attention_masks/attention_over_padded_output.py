@@ -45,6 +45,12 @@ for i, n in enumerate(lengths.tolist()):
     assert bool((output[i, n:] == 0).all()) and bool((filled[i, n:] == -1).all())
 
 # %%
+# The module's packed output holds one row per real step and none for the
+# padding: 2 + 5 + 4 rows.
+print("rows of packed_output.data:", len(packed_output.data), " real steps:", int(lengths.sum()))
+assert len(packed_output.data) == int(lengths.sum()) == 11
+
+# %%
 # The length mask
 # ---------------
 # ``mask[i, t]`` is True where step ``t`` of sequence ``i`` is real.
@@ -55,11 +61,19 @@ assert mask.sum(dim=1).tolist() == lengths.tolist()
 # %%
 # Dot-product attention, without the mask
 # ---------------------------------------
-# Score each step of ``output`` against a query (here the classifier feature of
-# the final states) and softmax over the steps. The padded steps hold zeros, so
-# they score 0, and a softmax gives every finite score a positive weight.
+# Score each step of ``output`` against a query: here the classifier feature,
+# the two final states ``h_n[-2]`` and ``h_n[-1]`` side by side, which
+# :func:`rnnstate.final_state` returns (asserted). The padded steps hold zeros,
+# so they score exactly 0 (printed and asserted).
 query = rnnstate.final_state(h_n, gru)  # (N, D*H_out)
 scores = torch.einsum("nld,nd->nl", output, query)  # (N, L)
+print("scores of the padded steps:", scores[~mask].tolist())
+assert torch.equal(query, torch.cat((h_n[-2], h_n[-1]), dim=1))
+assert bool((scores[~mask] == 0).all())
+
+# %%
+# A softmax over the steps then gives the padding weight: here every padded
+# step gets a positive weight (asserted), the sums below.
 unmasked = scores.softmax(dim=1)
 on_padding = unmasked.masked_fill(mask, 0).sum(dim=1)
 print("weight on the padded steps, per sequence:", [round(w, 3) for w in on_padding.tolist()])
@@ -69,7 +83,8 @@ assert bool((unmasked[~mask] > 0).all())
 # With the mask
 # -------------
 # ``masked_fill`` with ``-inf`` before the softmax: the padded steps get weight
-# exactly 0, and each sequence's weights on its real steps sum to 1.
+# exactly 0, and each sequence's weights on its real steps sum to 1 up to
+# ``atol=1e-6`` (both asserted).
 masked = scores.masked_fill(~mask, float("-inf")).softmax(dim=1)
 print(masked.detach())
 assert bool((masked[~mask] == 0).all())

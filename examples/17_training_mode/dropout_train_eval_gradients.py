@@ -2,9 +2,10 @@ r"""
 Dropout, train() and eval(), and what a state depends on
 ========================================================
 
-A recurrent module's ``dropout`` argument acts between stacked layers only, and
-only in training mode. This page reproduces the warning PyTorch gives for
-``dropout`` with a single layer, shows which states dropout changes, compares
+The ``dropout`` argument of ``nn.RNN``, ``nn.GRU`` and ``nn.LSTM`` acts between
+stacked layers only, and only in training mode (measured below for all three).
+This page reproduces the warning PyTorch gives for ``dropout`` with a single
+layer, shows which states dropout changes, compares
 ``train()`` with ``eval()`` (and with ``torch.no_grad()``, which is not the same
 thing), checks that the identities between ``output`` and ``h_n`` hold in both
 modes, and measures with autograd which weights and which input steps each
@@ -28,7 +29,8 @@ torch.manual_seed(0)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     nn.GRU(3, 4, dropout=0.5)
-print(textwrap.fill(f"UserWarning: {caught[0].message}", 88))
+print(textwrap.fill(f"{caught[0].category.__name__}: {caught[0].message}", 88))
+assert issubclass(caught[0].category, UserWarning)
 assert "non-zero dropout expects num_layers greater than 1" in str(caught[0].message)
 
 # %%
@@ -52,6 +54,19 @@ assert gru.training and torch.equal(h_n_a[:2], h_n_b[:2]) and not torch.equal(h_
 # half its entries to zero, and none is.
 print("entries of output that are exactly 0:", int((out_a == 0).sum()), "of", out_a.numel())
 assert int((out_a == 0).sum()) == 0
+
+# %%
+# ``nn.RNN`` and ``nn.LSTM`` (2 layers, ``dropout=0.5``, one direction) behave
+# the same way in training mode: two calls agree on layer 0's final state
+# ``h_n[0]``, differ on layer 1's ``h_n[1]``, and no entry of the top layer's
+# ``output`` is zero.
+others = {k: k(3, H, num_layers=2, batch_first=True, dropout=0.5) for k in (nn.RNN, nn.LSTM)}
+for kind, module in others.items():
+    (out_1, s_1), (_, s_2) = module(x), module(x)
+    h_1, h_2 = (s_1[0], s_2[0]) if kind is nn.LSTM else (s_1, s_2)  # h_n of each call
+    same, zeros = [torch.equal(h_1[k], h_2[k]) for k in (0, 1)], int((out_1 == 0).sum())
+    print(f"{kind.__name__}: h_n[0] equal, h_n[1] equal: {same}; zeros in output: {zeros}")
+    assert module.training and same == [True, False] and zeros == 0
 
 # %%
 # The identities hold in training mode
@@ -79,20 +94,31 @@ print("eval(), equal to the same weights without dropout:", torch.equal(out_c, p
 assert torch.equal(out_c, out_d) and torch.equal(out_c, plain(x)[0])
 
 # %%
+# The same holds for the ``nn.RNN`` and the ``nn.LSTM`` above: in ``eval()``
+# their two calls give the same output.
+for kind, module in others.items():
+    module.eval()
+    print(f"{kind.__name__}, eval(), two calls equal:", torch.equal(module(x)[0], module(x)[0]))
+    assert torch.equal(module(x)[0], module(x)[0])
+
+# %%
 # The identities hold in ``eval()`` as well, bitwise.
 same = torch.equal(out_c[:, -1, :H], h_n_c[-2]) and torch.equal(out_c[:, 0, H:], h_n_c[-1])
 print("eval(): output[:, -1, :H] == h_n[-2] and output[:, 0, H:] == h_n[-1]:", same)
 assert same
 
 # %%
-# ``torch.no_grad()`` does not switch dropout off: it only stops recording
-# gradients. In training mode under ``no_grad`` two calls still differ.
+# ``torch.no_grad()`` does not switch dropout off: in training mode under
+# ``no_grad`` two calls still differ. What it does stop is recording gradients:
+# the outputs have no ``grad_fn`` and do not require grad.
 gru.train()
 with torch.no_grad():
     first, _ = gru(x)
     second, _ = gru(x)
 print("train() under no_grad, two calls equal:", torch.equal(first, second))
+print("requires_grad:", first.requires_grad, " grad_fn:", first.grad_fn)
 assert not torch.equal(first, second)
+assert not first.requires_grad and first.grad_fn is None
 
 # %%
 # Which weights a final state depends on

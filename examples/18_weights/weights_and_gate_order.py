@@ -95,12 +95,35 @@ assert (wrong - output[:, 0, :H]).abs().max() > 0.01
 # The _reverse weights
 # --------------------
 # The backward direction uses the ``_reverse`` weights and its own initial state,
-# ``h_0[1]`` (index ``layer * D + direction``). Its first step is the *last*
-# step of the sequence, so its first output is ``output[:, -1, H:]``.
+# ``h_0[1]``. Its first step is the *last* step of the sequence, so its first
+# output is ``output[:, -1, H:]``.
 by_hand, _ = lstm_step(x[:, -1], h_0[1], c_0[1], layer_weights(one, "l0_reverse"))
 diff = (by_hand - output[:, -1, H:]).abs().max()
 print(f"backward step by hand vs output[:, -1, H:]: max |diff| = {diff:.1e}")
 torch.testing.assert_close(by_hand, output[:, -1, H:], rtol=1e-5, atol=1e-6)
+
+# %%
+# On the 2-layer ``lstm``, the initial state of layer ``k`` in direction ``d``
+# is ``h_0[k * D + d]``: layer 0 starts from ``h_0[0]`` and ``h_0[1]``, layer 1
+# from ``h_0[2]`` (forward) and ``h_0[3]`` (backward). Layer 1 reads layer 0's
+# output, which a one-layer module given the ``l0`` weights and ``h_0[:2]``
+# recomputes:
+h_0, c_0 = torch.randn(4, 2, H), torch.randn(4, 2, H)  # (D * num_layers, N, H_out)
+output, _ = lstm(x, (h_0, c_0))
+layer_0 = nn.LSTM(H_in, H, batch_first=True, bidirectional=True)
+layer_0.load_state_dict({k: v for k, v in lstm.state_dict().items() if "_l0" in k})
+below, _ = layer_0(x, (h_0[:2], c_0[:2]))  # layer 0's output, (N, L, D*H_out)
+print("layer 0's output:", tuple(below.shape))
+
+# %%
+# Layer 1's first forward step from ``h_0[2]`` and first backward step from
+# ``h_0[3]``, by hand, match the top layer's output up to the same tolerance:
+forward, _ = lstm_step(below[:, 0], h_0[2], c_0[2], layer_weights(lstm, "l1"))
+backward, _ = lstm_step(below[:, -1], h_0[3], c_0[3], layer_weights(lstm, "l1_reverse"))
+diff = max((forward - output[:, 0, :H]).abs().max(), (backward - output[:, -1, H:]).abs().max())
+print(f"layer 1 steps by hand from h_0[2] and h_0[3]: max |diff| = {diff:.1e}")
+torch.testing.assert_close(forward, output[:, 0, :H], rtol=1e-5, atol=1e-6)
+torch.testing.assert_close(backward, output[:, -1, H:], rtol=1e-5, atol=1e-6)
 
 # %%
 # One GRU step by hand: gate order r, z, n
@@ -146,6 +169,15 @@ with warnings.catch_warnings():
     output, _ = projected(x, (h_0, c_0))
 print({name: tuple(p.shape) for name, p in projected.named_parameters() if "weight" in name})
 assert (projected.weight_hr_l0.shape, projected.weight_hh_l0.shape) == ((2, 6), (24, 2))
+
+# %%
+# A second layer gains its own ``weight_hr_l1``, and it reads the projected ``h``
+# of layer 0 as its input, so ``weight_ih_l1`` has ``proj_size`` columns too:
+deep = nn.LSTM(H_in, 6, num_layers=2, batch_first=True, proj_size=2)
+names = ("weight_ih_l1", "weight_hh_l1", "weight_hr_l1")
+layer_1 = {name: tuple(getattr(deep, name).shape) for name in names}
+print(layer_1)
+assert list(layer_1.values()) == [(24, 2), (24, 2), (2, 6)]
 
 # %%
 # By hand: the LSTM step as before, then the projection. It matches the module's
