@@ -4,9 +4,13 @@ batch_first does not apply to the hidden state, and input without batch dimensio
 
 ``batch_first=True`` is easy to misread: it makes ``input`` and ``output``
 ``(N, L, ...)``, but the hidden state stays ``(D*num_layers, N, H_out)``, for
-``h_0`` going in and ``h_n`` (and ``c_n``) coming out. This page shows that, what a
-batch-first ``h_0`` does, and the shapes of unbatched input (a 2-D tensor without
-batch dimension), which needs a 2-D ``h_0`` too.
+``h_0`` going in and ``h_n`` coming out, and an LSTM's ``c_n`` stays
+``(D*num_layers, N, H_cell)``. This page shows that for a unidirectional and a
+bidirectional LSTM (``H_cell`` differs from ``H_out`` only with ``proj_size``,
+which the :ref:`LSTM page
+<sphx_glr_auto_examples_04_lstm_lstm_cell_state_and_proj_size.py>` runs with
+``batch_first``), what a batch-first ``h_0`` does, and the shapes of unbatched
+input (a 2-D tensor without batch dimension), which needs a 2-D ``h_0`` too.
 """
 
 # %%
@@ -31,10 +35,23 @@ assert out_s.shape == (L, N, 6) and out_b.shape == (N, L, 6)
 assert h_s.shape == h_b.shape == c_s.shape == c_b.shape == (2, N, 6)
 
 # %%
+# A bidirectional LSTM (``D = 2``) with ``batch_first=True``: ``output`` has
+# ``D*H_out`` features, and the first axis of ``h_n`` and ``c_n`` is
+# ``D*num_layers = 4``, still before ``N``; it takes ``h_0`` and ``c_0`` of that
+# shape.
+bi = nn.LSTM(4, 6, num_layers=2, batch_first=True, bidirectional=True)
+out_bi, (h_bi, c_bi) = bi(x.transpose(0, 1))  # (N, L, H_in)
+print("output:", tuple(out_bi.shape), " h_n:", tuple(h_bi.shape), " c_n:", tuple(c_bi.shape))
+assert out_bi.shape == (N, L, 2 * 6) and h_bi.shape == c_bi.shape == (2 * 2, N, 6)
+bi(x.transpose(0, 1), (torch.zeros(4, N, 6), torch.zeros(4, N, 6)))  # accepted
+
+# %%
 # Same weights, same numbers: only the layout of ``output`` differs.
 print("outputs equal after transpose:", torch.equal(out_s.transpose(0, 1), out_b))
 print("h_n equal as they are:        ", torch.equal(h_s, h_b))
-assert torch.equal(out_s.transpose(0, 1), out_b) and torch.equal(h_s, h_b)
+print("c_n equal as they are:        ", torch.equal(c_s, c_b))
+assert torch.equal(out_s.transpose(0, 1), out_b)
+assert torch.equal(h_s, h_b) and torch.equal(c_s, c_b)
 
 # %%
 # So the last step is indexed differently, but ``h_n`` is not.
@@ -60,41 +77,63 @@ else:
 
 # %%
 # Unless ``N`` happens to equal ``D*num_layers``: then the transposed state has the
-# expected shape and PyTorch accepts it. Meant as ``(N, num_layers, H)``, it is
-# read as ``(num_layers, N, H)``: layer ``k`` of sample ``i`` starts from the state
-# meant for layer ``i`` of sample ``k``. Only the states with ``i == k`` land where
-# they were meant; nothing fails, and the output is different.
+# expected shape and PyTorch accepts it. Nothing fails, and the output is
+# different from the one the state was meant to give.
 x2 = torch.randn(2, L, 4)  # N = 2 = D*num_layers
 per_sample = torch.randn(2, 2, 6)  # meant as (N, num_layers, H)
 meant = per_sample.transpose(0, 1).contiguous()  # (num_layers, N, H): what to pass
 right_out, _ = batch_first(x2, (meant, torch.zeros(2, 2, 6)))
 wrong_out, _ = batch_first(x2, (per_sample, torch.zeros(2, 2, 6)))  # accepted as it is
 print("accepted; outputs equal:", torch.equal(right_out, wrong_out))
-assert torch.equal(per_sample[1, 0], meant[0, 1])  # layer 1 of sample 0 got (layer 0, sample 1)
-assert torch.equal(per_sample.diagonal(), meant.diagonal())  # i == k: right by chance
 assert not torch.equal(right_out, wrong_out)
 
 # %%
-# :mod:`rnnstate` rejects a batch-first state with a message that says so.
+# PyTorch reads it as ``(num_layers, N, H)``: layer ``k`` of sample ``i`` starts
+# from ``per_sample[k, i]``, the state meant for layer ``i`` of sample ``k``. Run
+# alone from ``h_0 = per_sample[:, i]`` (one sample, so axis 0 can only be the
+# layer), sample ``i`` gives the batched ``wrong_out[i]``, up to rounding (separate
+# calls, so ``rtol=1e-5, atol=1e-6``). So only the states with ``i == k`` land
+# where they were meant.
+for i in range(2):
+    h_alone = per_sample[:, i : i + 1].contiguous()  # (num_layers, 1, H)
+    alone, _ = batch_first(x2[i : i + 1], (h_alone, torch.zeros(2, 1, 6)))
+    diff = (alone[0] - wrong_out[i]).abs().max().item()
+    print(f"sample {i}: max |alone from per_sample[:, {i}] - wrong_out[{i}]| = {diff:.2e}")
+    torch.testing.assert_close(alone[0], wrong_out[i], rtol=1e-5, atol=1e-6)
+
+# %%
+# :func:`rnnstate.split_hidden` rejects a batch-first state whose first axis is not
+# ``D*num_layers``, with a message that says so. It cannot tell when ``N`` equals
+# ``D*num_layers``: then the shape is right, and the state is accepted.
 try:
-    rnnstate.split_hidden(h_b.transpose(0, 1), batch_first)
+    rnnstate.split_hidden(h_b.transpose(0, 1), batch_first)  # (N, D*num_layers, H) = (3, 2, 6)
 except ValueError as error:
     print("ValueError:", error)
 else:
     raise AssertionError("a batch-first h_n was accepted")
+print("N = 2, accepted:", tuple(rnnstate.split_hidden(per_sample, batch_first).shape))
 
 # %%
 # Unbatched input
 # ---------------
-# A 2-D input ``(L, H_in)`` is one sequence without batch dimension; ``batch_first``
-# changes nothing then (the two modules give the same result). ``output`` is
-# ``(L, D*H_out)`` and ``h_n`` ``(D*num_layers, H_out)``.
+# A 2-D input ``(L, H_in)`` is one sequence without batch dimension: ``output`` is
+# ``(L, D*H_out)`` and ``h_n`` ``(D*num_layers, H_out)``, shown for ``D = 1`` and
+# for the bidirectional LSTM above (``D = 2``).
 single = x[:, 0]  # (L, H_in): sample 0
 out_u, (h_u, c_u) = seq_first(single)
-print("unbatched output:", tuple(out_u.shape), " h_n:", tuple(h_u.shape), " c_n:", tuple(c_u.shape))
+out_bu, (h_bu, c_bu) = bi(single)
+print("D = 1: output", tuple(out_u.shape), " h_n", tuple(h_u.shape), " c_n", tuple(c_u.shape))
+print("D = 2: output", tuple(out_bu.shape), " h_n", tuple(h_bu.shape), " c_n", tuple(c_bu.shape))
 assert out_u.shape == (L, 6) and h_u.shape == c_u.shape == (2, 6)
-assert torch.equal(out_u[-1], h_u[-1])
-assert torch.equal(batch_first(single)[0], out_u)
+assert out_bu.shape == (L, 2 * 6) and h_bu.shape == c_bu.shape == (2 * 2, 6)
+
+# %%
+# ``batch_first`` changes nothing then: the two modules give the same ``output``,
+# ``h_n`` and ``c_n``.
+out_ub, (h_ub, c_ub) = batch_first(single)
+same = torch.equal(out_ub, out_u) and torch.equal(h_ub, h_u) and torch.equal(c_ub, c_u)
+print("batch_first=True and False on unbatched input, output, h_n and c_n equal:", same)
+assert same
 
 # %%
 # An unbatched call needs a 2-D ``h_0``; a 3-D one is refused.

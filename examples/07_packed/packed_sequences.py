@@ -36,20 +36,27 @@ packed_output, h_n = gru(packed)
 print("output is a", type(packed_output).__name__, " h_n:", tuple(h_n.shape))
 assert h_n.shape == (4, 3, H)
 
+
 # %%
-# No direction reads the padding: the gradient of every final state with respect
-# to the padded steps of the input is exactly zero, and it is not zero on the
-# valid steps.
-x_grad = x.clone().requires_grad_()
-_, h_grad = gru(pack_padded_sequence(x_grad, lengths, batch_first=True, enforce_sorted=False))
-h_grad.sum().backward()
-assert x_grad.grad is not None
+# No direction reads the padding. The Jacobian of ``h_n`` (every number of every
+# row, each layer and direction, for every sample) with respect to the input is
+# exactly zero on each sample's padded steps, and each row of a sample has a
+# nonzero gradient on each of its valid steps.
+def final_states(inputs: torch.Tensor) -> torch.Tensor:
+    """h_n of the packed batch, as a function of the padded input."""
+    return gru(pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False))[1]
+
+
+jacobian = torch.autograd.functional.jacobian(final_states, x)  # (4, N, H, N, L, H_in)
 for i, n in enumerate(lengths.tolist()):
+    on_padding = jacobian[..., i, n:, :].abs().sum().item()
+    per_row_step = jacobian[:, i, :, i, :n].abs().sum(dim=(1, 3))  # (row, valid step)
+    zeros = f"{int((per_row_step == 0).sum())} of {per_row_step.numel()}"
     print(
-        f"sample {i}: gradient on padded steps {x_grad.grad[i, n:].abs().sum().item():.1f},"
-        f" on valid steps {x_grad.grad[i, :n].abs().sum().item():.2f}"
+        f"sample {i}: |gradient| on padded steps {on_padding:.1f},",
+        f"(row, valid step) pairs with a zero gradient: {zeros}",
     )
-    assert bool((x_grad.grad[i, n:] == 0).all()) and bool((x_grad.grad[i, :n] != 0).any())
+    assert on_padding == 0 and bool((per_row_step != 0).all())
 
 # %%
 # Unpacking with pad_packed_sequence
@@ -63,21 +70,24 @@ assert output.shape == (3, int(lengths.max()), 2 * H) and torch.equal(out_length
 
 # %%
 # Past each sequence's length, the padded output is exactly ``padding_value``, 0
-# by default.
+# by default; here also with ``padding_value=-1.0``.
 assert inspect.signature(pad_packed_sequence).parameters["padding_value"].default == 0
+minus_one, _ = pad_packed_sequence(packed_output, batch_first=True, padding_value=-1.0)
 for i, n in enumerate(lengths.tolist()):
-    padding_is_zero = bool((output[i, n:] == 0).all())
-    print(f"sample {i} (length {n}): its {5 - n} padded steps are all zero:", padding_is_zero)
-    assert padding_is_zero
+    zero, m1 = bool((output[i, n:] == 0).all()), bool((minus_one[i, n:] == -1).all())
+    print(f"sample {i} (length {n}), {5 - n} padded steps: all 0: {zero}, all -1 with -1.0: {m1}")
+    assert zero and m1
 
 # %%
 # h_n holds the last *valid* step
 # -------------------------------
 # So ``output[:, -1]`` is padding for every sequence shorter than the batch: for
-# sample 1 (length 2) it is all zeros, and not its final state.
-print("output[1, -1, :H]:", output[1, -1, :H].tolist())
-print("torch.equal(output[:, -1, :H], h_n[-2]):", torch.equal(output[:, -1, :H], h_n[-2]))
-assert not torch.equal(output[:, -1, :H], h_n[-2])
+# sample 1 (length 2) it is all zeros, and not its final state (the top layer's
+# forward and backward ones, ``h_n[-2, 1]`` and ``h_n[-1, 1]``).
+feature = rnnstate.final_state(h_n, gru)  # (N, D*H_out): [h_n[-2] | h_n[-1]]
+print("output[1, -1]:      ", output[1, -1].tolist())
+print("final states of 1:  ", [round(v, 3) for v in feature[1].tolist()])
+assert bool((output[1, -1] == 0).all()) and bool((feature[1] != 0).any())
 
 # %%
 # The forward final state is at step ``length - 1`` of each sample.
@@ -95,7 +105,6 @@ assert torch.equal(output[:, 0, H:], h_n[-1])
 # %%
 # :func:`rnnstate.last_output` reads both halves from a ``PackedSequence``, or from
 # the padded tensor given the lengths.
-feature = rnnstate.final_state(h_n, gru)
 from_packed = torch.equal(rnnstate.last_output(packed_output, gru), feature)
 from_padded = torch.equal(rnnstate.last_output(output, gru, lengths), feature)
 print("last_output(packed_output) equals final_state(h_n):   ", from_packed)

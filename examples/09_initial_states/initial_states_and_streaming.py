@@ -35,8 +35,11 @@ assert (h_0.shape, c_0.shape) == ((2, N, 5), (2, N, 5))
 # Passing zeros gives exactly what passing nothing gives.
 out_default, (h_n, c_n) = lstm(x)
 out_zeros, (h_n_zeros, c_n_zeros) = lstm(x, (h_0, c_0))
-print("zeros == no h_0:", torch.equal(out_default, out_zeros) and torch.equal(h_n, h_n_zeros))
-assert torch.equal(out_default, out_zeros) and torch.equal(h_n, h_n_zeros)
+same = [
+    torch.equal(a, b) for a, b in ((out_default, out_zeros), (h_n, h_n_zeros), (c_n, c_n_zeros))
+]
+print("zeros == no (h_0, c_0), for output, h_n and c_n:", same)
+assert all(same)
 assert h_n_zeros.shape == h_0.shape and c_n_zeros.shape == c_0.shape
 
 # %%
@@ -65,14 +68,19 @@ torch.testing.assert_close(state, (h_n, c_n), rtol=1e-5, atol=1e-6)
 # --------------------------------------
 # To train on a long stream without backpropagating through all of it, detach the
 # hidden state carried between chunks (or between batches of one stream): the
-# numbers flow forward, the gradient stops at the chunk edge.
-# The last chunk's loss then has a zero gradient with respect to the earlier
-# chunks' input.
+# numbers flow forward, the gradient stops at the chunk edge. The numbers: the last
+# chunk's output matches the one pass, as above (``rtol=1e-5, atol=1e-6``).
 x_grad = x.clone().requires_grad_()
 state = None
 for chunk in x_grad.split(4, dim=1):
     out, (h, c) = lstm(chunk, state)
     state = (h.detach(), c.detach())
+print(f"last chunk vs one pass: max |diff| = {(out - out_default[:, 8:]).abs().max().item():.2e}")
+torch.testing.assert_close(out, out_default[:, 8:], rtol=1e-5, atol=1e-6)
+
+# %%
+# The gradient: the last chunk's loss has a zero gradient with respect to the
+# earlier chunks' input.
 out.pow(2).mean().backward()  # the last chunk's loss
 assert x_grad.grad is not None
 print(
@@ -99,20 +107,45 @@ print(
 )
 assert bool((x_grad.grad[:, -1] != 0).any())
 
+
 # %%
-# Chunk by chunk, the backward direction of each chunk starts from the chunk's own
-# end instead of the sequence's end. The forward half still matches the one pass
-# (below ``1e-5``); the backward half does not.
-full_out, _ = bi(x)
-pieces, h = [], None
-for chunk in x.split(4, dim=1):
-    out, h = bi(chunk, h)
-    pieces.append(out)
-chunked = torch.cat(pieces, dim=1)
-fwd = (chunked[..., :5] - full_out[..., :5]).abs().max().item()
-bwd = (chunked[..., 5:] - full_out[..., 5:]).abs().max().item()
+# Chunk by chunk, as for the LSTM above (``h_n`` carried into the next chunk):
+# the forward half still matches the one pass (below ``1e-5``); the backward half
+# does not.
+def chunked(inputs: torch.Tensor) -> torch.Tensor:
+    """``output`` of ``bi`` run over 4-step chunks, carrying ``h_n`` into the next."""
+    pieces, h = [], None
+    for chunk in inputs.split(4, dim=1):
+        out, h = bi(chunk, h)
+        pieces.append(out)
+    return torch.cat(pieces, dim=1)
+
+
+full_out, chunked_out = bi(x)[0], chunked(x)
+fwd = (chunked_out[..., :5] - full_out[..., :5]).abs().max().item()
+bwd = (chunked_out[..., 5:] - full_out[..., 5:]).abs().max().item()
 print(f"bidirectional, chunked vs one pass: forward half {fwd:.2e}, backward half {bwd:.3f}")
 assert fwd < 1e-5 and bwd > 1e-2
+
+# %%
+# The backward direction of each chunk starts from the chunk's own end instead of
+# the sequence's end, and from the state carried in ``h_n``. The Jacobian of the
+# backward half of a step lists the input steps it reads: step 0
+# reads the first chunk only, and step 7, where the second chunk's backward
+# direction starts, reads step 7 and, through the carried state, steps 0-3.
+expected = {  # (step, run): the input steps the backward half of that step reads
+    (0, "one pass"): list(range(L)),
+    (0, "chunked"): [0, 1, 2, 3],
+    (7, "one pass"): list(range(7, L)),
+    (7, "chunked"): [0, 1, 2, 3, 7],
+}
+runs = {"one pass": lambda v: bi(v)[0], "chunked": chunked}
+for (step, name), steps in expected.items():
+    jac = torch.autograd.functional.jacobian(lambda v, r=runs[name], t=step: r(v)[:, t, 5:], x)
+    reads = jac.abs().sum(dim=(0, 1, 2, 4)).nonzero().flatten().tolist()  # axis 3: input step
+    print(f"backward half of step {step}, {name}: reads input steps {reads}")
+    assert reads == steps
+
 
 # %%
 # Check it yourself
