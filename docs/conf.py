@@ -28,8 +28,9 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinx_gallery.gen_gallery",
-    "rnnstate_docs",  # docs/_ext: tables verified at build time, install notes
+    "rnnstate_docs",  # docs/_ext: tables verified at build time
     "fresh_gallery",  # docs/_ext: re-run examples whose package, torch or pins changed
+    "reader_install",  # docs/_ext: the wheel and pins readers install, and install notes
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
@@ -81,9 +82,13 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "matplotlib_animations": False,
     "min_reported_time": 1,
+    # docs/_ext/reader_install.py fills in each notebook's wheel, command and torch.
     "first_notebook_cell": (
-        "# This notebook needs torch, matplotlib and rnnstate; from a clone of rnnstate:\n"
-        '# %pip install -c constraints.txt ".[plot]"'
+        "# This notebook needs rnnstate. Put {wheel} and constraints.txt (both\n"
+        "# linked from its page, and in the zip of all examples) beside it, then run\n"
+        "# %{install}\n"
+        "# (constraints.txt pins torch {torch}); or, once rnnstate is on PyPI:\n"
+        "# %{pypi}"
     ),
 }
 

@@ -7,7 +7,6 @@
   allow, verified the same way, written as a script next to the page.
 - ``rnnstate-exactness``, a directive: the committed GPU report (``nox -s gpu``)
   beside the same measurements run live on CPU during the build.
-- An install note on every gallery page, next to its download links.
 """
 
 from __future__ import annotations
@@ -125,27 +124,6 @@ class ShapesTable(SphinxDirective):
         container = nodes.container(classes=["rnnstate-table-wrap"])
         container += _table(header, rows)
         return [container, caption]
-
-
-INSTALL_NOTE = """
-.. admonition:: Run this page yourself
-
-   The script and the notebook below need ``torch``, ``matplotlib`` and ``rnnstate``.
-   From a clone of this project, in the environment you will run them in::
-
-      python3 -m pip install -c constraints.txt ".[plot]"
-
-   ``-c constraints.txt`` installs the torch this page was built with; leave it out
-   to keep the torch you have.
-
-"""
-
-
-def add_install_note(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Put the install note just above a gallery page's download links."""
-    marker = f".. _sphx_glr_download_{docname.replace('/', '_')}.py:"
-    if docname.startswith("auto_examples/") and marker in source[0]:
-        source[0] = source[0].replace(marker, INSTALL_NOTE + marker, 1)
 
 
 GPU_REPORT = Path(__file__).parents[1] / "data" / "gpu-report.json"
@@ -272,12 +250,11 @@ def write_configurations(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    """Register the directive, the install note and the configurations' data."""
+    """Register the directives and the configurations' data."""
     app.add_directive("rnnstate-shapes", ShapesTable)
     app.add_directive("rnnstate-exactness", ExactnessReport)
     # Pages computed at build time depend on torch: a new torch re-reads them all.
     app.add_config_value("rnnstate_torch_version", TORCH_VERSION, "env")
-    app.connect("source-read", add_install_note)
     app.connect("builder-inited", verify_configurations)
     app.connect("build-finished", write_configurations)
     app.connect("env-get-outdated", gpu_report_appeared)
