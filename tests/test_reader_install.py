@@ -55,6 +55,9 @@ def test_the_commands_name_the_wheel_and_the_extras() -> None:
         'pip install -c constraints.txt "rnnstate-1.2.3-py3-none-any.whl"'
     )
     assert reader_install.pypi_command(("plot",)) == 'pip install "rnnstate[plot]"'
+    assert reader_install.url_command(("plot",)) == (
+        'pip install -c <constraints link> "rnnstate[plot] @ <wheel link>"'
+    )
 
 
 def test_the_torch_pin_is_read_from_the_constraints(tmp_path: Path) -> None:

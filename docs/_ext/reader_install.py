@@ -163,6 +163,12 @@ def install_command(wheel: str, extras: tuple[str, ...]) -> str:
     return f'pip install -c constraints.txt "{wheel}{suffix}"'
 
 
+def url_command(extras: tuple[str, ...]) -> str:
+    """Give the command with the two links in place of the files (pip wants ``name @ URL``)."""
+    suffix = f"[{','.join(extras)}]" if extras else ""
+    return f'pip install -c <constraints link> "rnnstate{suffix} @ <wheel link>"'
+
+
 def pypi_command(extras: tuple[str, ...]) -> str:
     """Give the same command for PyPI, once rnnstate is published there."""
     suffix = f"[{','.join(extras)}]" if extras else ""
@@ -197,7 +203,8 @@ def install_note(
 
       {install_command(wheel.name, extras)}
 
-   The constraints pin torch {torch}, which ran this page. Once rnnstate is on PyPI,
+   The constraints pin torch {torch}, which ran this page. Without downloading, give pip
+   the links: ``{url_command(extras)}``. Once rnnstate is on PyPI,
    ``{pypi_command(extras)}`` installs it from there.
 
 """
