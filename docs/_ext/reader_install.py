@@ -27,6 +27,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from email.parser import HeaderParser
+from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
@@ -64,7 +65,11 @@ def wheel_digest(root: Path, package: str = "rnnstate") -> str:
         for path in (root / package).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     ]
-    digest = hashlib.sha256(installed_version("hatchling").encode())
+    try:  # a new backend may build a different wheel from the same files
+        backend = installed_version("hatchling")
+    except PackageNotFoundError:
+        backend = "missing"  # python -m build then says what is missing
+    digest = hashlib.sha256(backend.encode())
     for path in sorted(files):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"missing")
