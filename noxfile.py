@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tarfile
 from pathlib import Path
 
 import nox
@@ -25,13 +26,18 @@ nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 
+def requirements(*groups: str) -> list[str]:
+    """List the requirements of these dependency groups of pyproject.toml."""
+    found: list[str] = []
+    for group in groups:
+        found.extend(nox.project.dependency_groups(PYPROJECT, group))
+    return found
+
+
 def install(session: nox.Session, *groups: str) -> None:
     """Install the project (with its plot extra) and these dependency groups, pinned."""
-    requirements: list[str] = []
-    for group in groups:
-        requirements.extend(nox.project.dependency_groups(PYPROJECT, group))
     # Editable, so that doctests, coverage and the gallery all see the one copy in rnnstate/.
-    session.install("-c", str(CONSTRAINTS), *requirements, "-e", ".[plot]")
+    session.install("-c", str(CONSTRAINTS), *requirements(*groups), "-e", ".[plot]")
 
 
 @nox.session
@@ -53,11 +59,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and types: ruff check, ruff format --check, mypy --strict."""
+    """Check style, types and metadata: ruff, mypy --strict, validate-pyproject."""
     install(session, "lint", "docs")
     session.run("ruff", "check", *(session.posargs or ["."]))
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    session.run("validate-pyproject", "pyproject.toml")
 
 
 def build_site(session: nox.Session, *args: str) -> None:
@@ -123,44 +130,65 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def downloads(session: nox.Session) -> None:
-    """Run every downloadable script and notebook in a fresh reader's environment."""
-    install(session, "downloads", *([] if site_is_built() else ["docs"]))
-    if not site_is_built():
+    """Install from the served site into fresh venvs and run every download there."""
+    if site_is_built():
+        # The tests only fetch and run: rnnstate reaches the readers' venvs from the site.
+        session.install("-c", str(CONSTRAINTS), *requirements("downloads"))
+    else:
+        install(session, "downloads", "docs")
         build_site(session)
-    # What the README tells a reader to install, and nothing else, in its own venv;
-    # ipykernel so that the notebooks have a kernel there.
-    reader = Path(session.create_tmp()).resolve() / "reader"
-    shutil.rmtree(reader, ignore_errors=True)
-    session.run("python", "-m", "venv", str(reader))
-    python = reader / "bin" / "python"
-    session.run(str(python), "-m", "pip", "install", "--quiet", "-c", str(CONSTRAINTS),
-                f"{ROOT}[plot]", "ipykernel", external=True)  # fmt: skip
-    kernels = str(session.virtualenv.location)  # where nbclient in this session looks
-    session.run(str(python), "-m", "ipykernel", "install", "--prefix", kernels,
-                "--name", "rnnstate-reader", external=True)  # fmt: skip
-    session.run(
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "sitetests/test_downloads.py",
-        *session.posargs,
-        env={"RNNSTATE_READER_PYTHON": str(python), "RNNSTATE_KERNEL": "rnnstate-reader"},
-    )
+    session.run("pytest", "-p", "no:cacheprovider", "sitetests/test_downloads.py", *session.posargs)
 
 
 @nox.session(default=False, venv_backend="none")
 def gpu(session: nox.Session) -> None:
-    """Measure identities and drift on a CUDA GPU; write docs/data/gpu-report.json."""
+    """Run rnnstate verify on a CUDA GPU; write docs/data/gpu-report.json."""
     # The GPU machine's own CUDA build of torch, not the CPU wheel pinned for the site:
     # run in the current environment, with this checkout's rnnstate first on the path.
+    report = DOCS / "data" / "gpu-report.json"
     session.run(
         "python",
-        "docs/_ext/exactness.py",
-        "--out",
-        str(DOCS / "data" / "gpu-report.json"),
+        "-m",
+        "rnnstate",
+        "verify",
+        "--device",
+        "cuda",
+        "--json",
+        str(report),
         *session.posargs,
         env={"PYTHONPATH": str(ROOT)},
     )
+
+
+@nox.session(default=False)
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel into dist/, check both, and run the wheel alone."""
+    session.install("-c", str(CONSTRAINTS), *requirements("release"))
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    # Without --sdist or --wheel, build makes the sdist, then the wheel from the sdist:
+    # a file the sdist lacks breaks the wheel here, not on a user's machine. The backend
+    # is the pinned hatchling of this venv (--no-isolation), as in the docs build.
+    session.run("python", "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT))
+    (sdist,) = dist.glob("*.tar.gz")
+    (wheel,) = dist.glob("*.whl")
+    session.run("twine", "check", "--strict", str(sdist), str(wheel))
+    session.run("check-wheel-contents", str(wheel))
+    with tarfile.open(sdist) as archive:
+        # The tests need the whole checkout (docs, site), so the sdist leaves them out.
+        stray = [name for name in archive.getnames() if "/tests/" in name]
+    if stray:
+        session.error(f"the sdist holds tests it cannot run: {stray[:3]}")
+    # The wheel alone (with torch from the pins), away from this checkout.
+    session.install("-c", str(CONSTRAINTS), str(wheel))
+    session.chdir(session.create_tmp())
+    version = wheel.name.split("-")[1]
+    shown = session.run("rnnstate", "--version", silent=True)
+    # The last line: torch without numpy warns on import (numpy comes with the plot extra).
+    if not isinstance(shown, str) or shown.strip().splitlines()[-1] != f"rnnstate {version}":
+        session.error(f"rnnstate --version says {shown!r}, the wheel is version {version}")
+    session.run("rnnstate", "verify", "--device", "cpu")
+    session.log(f"Built and checked {sdist.name} and {wheel.name} in {dist}")
 
 
 @nox.session(default=False)

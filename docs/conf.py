@@ -44,7 +44,7 @@ extensions = [
     "answer_table",  # the landing page's table, verified on real modules
     "configurator_data",  # "Your configuration"'s data, every line verified
     "gpu_report",  # the GPU page: committed report and live CPU measurements
-    "install_note",  # how to run a downloaded page
+    "reader_install",  # the wheel and pins readers install, and the install notes
     "package_source",  # viewcode reads rnnstate without importing torch
     "fresh_gallery",  # re-run examples whose package, torch or pins changed
     "accessible_html",  # accessible, valid markup from the theme and the gallery
@@ -131,9 +131,13 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "matplotlib_animations": False,
     "min_reported_time": 1,
+    # docs/_ext/reader_install.py fills in each notebook's wheel, command and torch.
     "first_notebook_cell": (
-        "# This notebook needs torch, matplotlib and rnnstate; from a clone of rnnstate:\n"
-        '# %pip install -c constraints.txt ".[plot]"'
+        "# This notebook needs rnnstate. Put {wheel} and constraints.txt (both\n"
+        "# linked from its page, and in the zip of all examples) beside it, then run\n"
+        "# %{install}\n"
+        "# (constraints.txt pins torch {torch}); or, once rnnstate is on PyPI:\n"
+        "# %{pypi}"
     ),
 }
 

@@ -2,18 +2,20 @@
 
 Builds the module described by the arguments, prints its layout and shapes and
 the :func:`rnnstate.check` table of a real call, and exits 0 when every
-identity held.
+identity held. ``rnnstate verify ...`` runs :mod:`rnnstate.verify` instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from rnnstate import __version__
 from rnnstate.identities import check
 from rnnstate.layout import describe
 
@@ -56,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
             "relate: the layout, the shapes and every identity, checked."
         ),
         epilog="example: rnnstate gru --hidden-size 50 --num-layers 3 --bidirectional "
-        "--batch-first --lengths 7 3 5 1",
+        "--batch-first --lengths 7 3 5 1. To check every configuration on your own "
+        "device and dtypes: rnnstate verify (rnnstate verify --help).",
     )
+    parser.add_argument("--version", action="version", version=f"rnnstate {__version__}")
     parser.add_argument("mode", choices=sorted(_MODULES), help="the recurrent module")
     parser.add_argument("--input-size", type=_positive, default=8, help="H_in (default 8)")
     parser.add_argument("--hidden-size", type=_positive, default=16, help="H_cell (default 16)")
@@ -119,8 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 when every identity held, 1 otherwise. Bad arguments exit with 2.
     """
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["verify"]:
+        from rnnstate.verify import main as verify  # only this command needs it
+
+        return verify(words[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     _validate(parser, args)
     torch.manual_seed(args.seed)
     options: dict[str, object] = {

@@ -7,6 +7,7 @@ last test checks that no stale output survives an edit of what a page depends on
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -54,6 +55,9 @@ api
 """
 
 
+ignore_caches = shutil.ignore_patterns("__pycache__")
+
+
 def make_site(tmp_path: Path, examples: dict[str, str] | None = None) -> Path:
     """Copy the real docs/ beside the real gallery, or beside a throwaway one.
 
@@ -63,7 +67,10 @@ def make_site(tmp_path: Path, examples: dict[str, str] | None = None) -> Path:
     ignore = shutil.ignore_patterns("_build", "auto_examples", "gen_modules", "sg_*.rst")
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs, ignore=ignore)
-    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    # The project beside it: the build serves readers the wheel it builds from it.
+    for name in ("README.md", "pyproject.toml", "LICENSE", "constraints.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "rnnstate", tmp_path / "rnnstate", ignore=ignore_caches)
     if examples is None:
         shutil.copytree(ROOT / "examples", tmp_path / "examples")
         return docs
@@ -119,6 +126,12 @@ def test_a_throwaway_gallery_builds_with_the_strict_flags(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     page = (docs / "_build" / "auto_examples" / "good_example.html").read_text()
     assert "torch.Size([2, 3])" in page
+    # The install note links the wheel built from the project beside docs/; the page
+    # imports nothing but torch, so it needs no extra.
+    assert "Run this page yourself" in page
+    (wheel,) = (docs / "_build" / "_downloads").glob("*/rnnstate-*-py3-none-any.whl")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert f'pip install -c constraints.txt "{wheel.name}"\n' in text
 
 
 USES_PACKAGE = '''r"""
@@ -146,8 +159,6 @@ def executed(done: subprocess.CompletedProcess[str]) -> int:
 @pytest.mark.slow
 def test_examples_rerun_exactly_when_their_inputs_change(tmp_path: Path) -> None:
     docs = make_site(tmp_path, {"plain_torch.py": GOOD, "uses_package.py": USES_PACKAGE})
-    shutil.copytree(ROOT / "rnnstate", tmp_path / "rnnstate")
-    shutil.copy(ROOT / "constraints.txt", tmp_path / "constraints.txt")
     # The copy of the package shadows the installed one, as an edit in a checkout would.
     env = {"PYTHONPATH": str(tmp_path)}
     page = docs / "_build" / "auto_examples" / "uses_package.html"

@@ -29,8 +29,8 @@ import answer_table
 import configurations
 import fresh_gallery
 import gpu_report
-import install_note
 import package_source
+import reader_install
 import shared
 
 EXT = Path(__file__).parents[1] / "docs" / "_ext"
@@ -70,11 +70,11 @@ FAKE_REPORT: dict[str, Any] = {
 @pytest.fixture
 def cpu_measure(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stand in for the slow live CPU measurement with a report of its shape."""
-    import exactness
+    from rnnstate import verify
 
     cpu = json.loads(json.dumps(FAKE_REPORT))
     cpu["provenance"] |= {"device": "CPU (x86_64)", "cuda": None, "cudnn": None}
-    monkeypatch.setattr(exactness, "measure", lambda device: cpu)
+    monkeypatch.setattr(verify, "measure", lambda device: cpu)
 
 
 def site(tmp_path: Path, report: dict[str, Any] | None = None) -> Path:
@@ -199,7 +199,7 @@ def test_each_extension_declares_itself_parallel_safe_with_an_env_version() -> N
         def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - any Sphinx call
             return lambda *args, **kwargs: None
 
-    for extension in (answer_table, fresh_gallery, gpu_report, install_note, package_source):
+    for extension in (answer_table, fresh_gallery, gpu_report, package_source, reader_install):
         metadata = extension.setup(Recorder())
         assert metadata["parallel_read_safe"], extension
         assert metadata["parallel_write_safe"], extension
@@ -257,16 +257,6 @@ def test_a_parallel_build_gives_the_same_gpu_page_and_data_as_a_serial_one(
     data = "_static/rnnstate-configurations.js"
     assert (parallel / data).read_bytes() == (serial / data).read_bytes()
     assert (parallel / "gpu.html").read_text() == (serial / "gpu.html").read_text()
-
-
-def test_the_install_note_goes_above_a_gallery_pages_downloads_only() -> None:
-    marker = ".. _sphx_glr_download_auto_examples_a_page.py:"
-    source = [f"text\n\n{marker}\n"]
-    install_note.add_install_note(None, "auto_examples/a/page", source)  # type: ignore[arg-type]
-    assert source[0].index("Run this page yourself") < source[0].index(marker)
-    other = [f"text\n\n{marker}\n"]
-    install_note.add_install_note(None, "api", other)  # type: ignore[arg-type]
-    assert other == [f"text\n\n{marker}\n"]
 
 
 def test_viewcode_reads_rnnstate_without_importing_it() -> None:

@@ -181,7 +181,7 @@ class ExactnessReport(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Render the GPU report if one was committed, then measure on CPU now."""
-        import exactness
+        from rnnstate import verify
 
         note_package(self)
         path = report_path(self.env)
@@ -201,9 +201,7 @@ class ExactnessReport(SphinxDirective):
                 "built, are shown."
             )
             result.append(note)
-        result += report_nodes(
-            exactness.measure("cpu"), "Measured on CPU while this site was built"
-        )
+        result += report_nodes(verify.measure("cpu"), "Measured on CPU while this site was built")
         return result
 
 

@@ -1,0 +1,153 @@
+"""The docs build serves readers the wheel, the constraints and the command that installs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from sphinx.errors import ExtensionError
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "docs" / "_ext"))
+
+import reader_install
+
+ROOT = Path(__file__).parents[1]
+EXTRAS = reader_install.EXTRAS
+
+
+def test_a_page_that_draws_needs_the_plot_extra_and_nothing_else() -> None:
+    source = "import torch\nfrom torch import nn\nimport rnnstate\nrnnstate.plot_unrolled(gru)\n"
+    assert reader_install.needs(source, EXTRAS) == reader_install.Needs(("plot",), ())
+
+
+def test_a_page_that_only_checks_needs_no_extra() -> None:
+    source = "import itertools\nimport rnnstate\nprint(rnnstate.check(gru, x))\n"
+    assert reader_install.needs(source, EXTRAS) == reader_install.Needs((), ())
+
+
+def test_extras_come_in_the_order_of_the_mapping_whatever_the_import_order() -> None:
+    source = "import os\nimport keras\nfrom rnnstate import plot_unrolled\n"
+    assert reader_install.needs(source, EXTRAS).extras == ("plot", "keras")
+
+
+def test_an_import_that_nothing_installs_is_reported() -> None:
+    source = "import pandas\nimport torch.nn\nfrom __future__ import annotations\n"
+    assert reader_install.needs(source, EXTRAS).unknown == ("pandas",)
+
+
+def test_an_attribute_of_a_variable_is_not_taken_for_a_module() -> None:
+    # ``rnnstate`` here is a variable, not the package: no extra for its attribute.
+    source = "rnnstate = object()\nrnnstate.plot_unrolled\n"
+    assert reader_install.needs(source, EXTRAS) == reader_install.Needs((), ())
+
+
+def test_the_commands_name_the_wheel_and_the_extras() -> None:
+    wheel = "rnnstate-1.2.3-py3-none-any.whl"
+    assert (
+        reader_install.install_command(wheel, ("plot", "keras"))
+        == 'pip install -c constraints.txt "rnnstate-1.2.3-py3-none-any.whl[plot,keras]"'
+    )
+    assert reader_install.install_command(wheel, ()) == (
+        'pip install -c constraints.txt "rnnstate-1.2.3-py3-none-any.whl"'
+    )
+    assert reader_install.pypi_command(("plot",)) == 'pip install "rnnstate[plot]"'
+    assert reader_install.url_command(("plot",)) == (
+        'pip install -c <constraints link> "rnnstate[plot] @ <wheel link>"'
+    )
+
+
+def test_the_torch_pin_is_read_from_the_constraints(tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("# pins\nsympy==1.14.0\ntorch==2.13.0  # the CPU wheel\n")
+    assert reader_install.torch_pin(constraints) == "2.13.0"
+    constraints.write_text("sympy==1.14.0\n")
+    with pytest.raises(ExtensionError, match=r"constraints.txt does not pin torch"):
+        reader_install.torch_pin(constraints)
+
+
+def test_the_note_links_both_files_relative_to_the_page(tmp_path: Path) -> None:
+    wheel = tmp_path / "docs" / "_build" / "reader_install" / "rnnstate-0.1.0-py3-none-any.whl"
+    page_dir = tmp_path / "docs" / "auto_examples" / "01_one_layer"
+    note = reader_install.install_note(
+        page_dir, wheel, tmp_path / "constraints.txt", ("plot",), "2.13.0"
+    )
+    expected_link = "../../_build/reader_install/rnnstate-0.1.0-py3-none-any.whl"
+    assert f":download:`rnnstate-0.1.0-py3-none-any.whl <{expected_link}>`" in note
+    assert ":download:`constraints.txt <../../../constraints.txt>`" in note
+    assert 'pip install -c constraints.txt "rnnstate-0.1.0-py3-none-any.whl[plot]"' in note
+    assert 'pip install "rnnstate[plot]"' in note
+    assert "torch 2.13.0" in note
+
+
+def copy_project(target: Path) -> Path:
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(
+        ROOT / "rnnstate", target / "rnnstate", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return target
+
+
+@pytest.mark.slow
+def test_the_wheel_is_built_once_and_again_when_the_package_changes(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    out = tmp_path / "out"
+    wheel = reader_install.build_wheel(project, out)
+    assert wheel.name.startswith("rnnstate-")
+    assert wheel.name.endswith("-py3-none-any.whl")
+    assert reader_install.wheel_extras(wheel) == ["plot"]
+    built = wheel.stat().st_mtime_ns
+    assert reader_install.build_wheel(project, out) == wheel
+    assert wheel.stat().st_mtime_ns == built  # nothing changed: not built again
+    init = project / "rnnstate" / "__init__.py"
+    init.write_text(init.read_text().replace('__version__ = "', '__version__ = "9.9.9+'))
+    again = reader_install.build_wheel(project, out)
+    assert again.name.startswith("rnnstate-9.9.9+")
+    assert sorted(p.name for p in out.glob("*.whl")) == [again.name]
+
+
+@pytest.mark.slow
+def test_a_project_that_does_not_build_fails_the_docs_build_saying_why(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('readme = "README.md"', 'readme = "NO.md"'))
+    with pytest.raises(ExtensionError, match=r"could not build the wheel(.|\n)*NO\.md"):
+        reader_install.build_wheel(project, tmp_path / "out")
+
+
+def test_the_notebook_first_cell_is_rewritten_only_when_it_differs(tmp_path: Path) -> None:
+    notebook = tmp_path / "page.ipynb"
+    cells = [{"cell_type": "code", "source": ["# {install}"]}, {"cell_type": "markdown"}]
+    notebook.write_text(json.dumps({"cells": cells}))
+    reader_install.set_first_cell(notebook, "# pip install x")
+    assert json.loads(notebook.read_text())["cells"][0]["source"] == ["# pip install x"]
+    written = notebook.stat().st_mtime_ns
+    reader_install.set_first_cell(notebook, "# pip install x")
+    assert notebook.stat().st_mtime_ns == written
+    notebook.write_text(json.dumps({"cells": cells[::-1]}))
+    with pytest.raises(ExtensionError, match="does not start with a code cell"):
+        reader_install.set_first_cell(notebook, "# pip install x")
+
+
+def test_a_zip_is_rewritten_from_the_current_files_with_the_added_ones(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "page.py").write_text("new")
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a/page.py", "old")
+        zipped.writestr("README.txt", "stale")
+        zipped.writestr("rnnstate-0.0.9-py3-none-any.whl", "an older build's wheel")
+    added = {"README.txt": b"fresh", "rnnstate-0.1.0-py3-none-any.whl": b"wheel"}
+    reader_install.rewrite_zip(archive, tmp_path, added)
+    with zipfile.ZipFile(archive) as zipped:
+        assert sorted(zipped.namelist()) == [
+            "README.txt",
+            "a/page.py",
+            "rnnstate-0.1.0-py3-none-any.whl",
+        ]
+        assert zipped.read("a/page.py") == b"new"
+        assert zipped.read("README.txt") == b"fresh"
