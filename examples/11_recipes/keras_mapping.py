@@ -16,8 +16,10 @@ layers and ``num_layers``, ``Bidirectional`` and ``h_n[-2]``/``h_n[-1]``,
 # %%
 # Keras on the torch backend
 # --------------------------
-# Keras picks its backend from ``KERAS_BACKEND`` when it is imported, so the script
-# sets it first; no TensorFlow is involved.
+# The script sets ``KERAS_BACKEND`` to ``torch`` before importing Keras, as
+# `Keras' documentation <https://keras.io/getting_started/#configuring-your-backend>`__
+# says to; the cell asserts that Keras then runs on the torch backend and that
+# TensorFlow was never imported.
 import os
 import sys
 
@@ -36,7 +38,8 @@ torch.manual_seed(0)
 N, L, H_in, H = 4, 7, 3, 5
 x = torch.randn(N, L, H_in)  # Keras is batch-major: compare with batch_first=True
 print("Keras", keras.__version__, "on the", keras.backend.backend(), "backend")
-assert keras.backend.backend() == "torch" and "tensorflow" not in sys.modules
+assert os.environ["KERAS_BACKEND"] == "torch" and keras.backend.backend() == "torch"
+assert "tensorflow" not in sys.modules
 
 # %%
 # The two frameworks compute the same function with different code, so values
@@ -111,8 +114,9 @@ assert keras_gru.reset_after and torch.equal(h, sequence[:, -1])
 # Stacked layers and num_layers
 # -----------------------------
 # Keras stacks recurrent layers one by one. Two stacked ``LSTM`` layers (the
-# first returning sequences) are one ``nn.LSTM(num_layers=2)``, and the state each
-# Keras layer returns is its row of ``h_n``: layer ``k`` is ``h_n[k]``.
+# first returning sequences) are one ``nn.LSTM(num_layers=2)``, and the states each
+# Keras layer returns are its rows of ``h_n`` and ``c_n``: the first layer's ``h, c``
+# are ``h_n[0], c_n[0]``, the second's ``h_n[1], c_n[1]``.
 first = keras.layers.LSTM(H, return_sequences=True, return_state=True)
 second = keras.layers.LSTM(H, return_sequences=True, return_state=True)
 sequence_1, h_1, c_1 = first(x)
@@ -121,15 +125,20 @@ stacked = nn.LSTM(H_in, H, num_layers=2, batch_first=True)
 rnnstate.from_keras_weights(stacked, first.get_weights() + second.get_weights())
 output, (h_n, c_n) = stacked(x)
 print("second layer's sequence vs output:", max_diff(sequence_2, output))
+
+# %%
+# Same values, layer by layer:
 print("h_1 vs h_n[0]:", max_diff(h_1, h_n[0]), " h_2 vs h_n[1]:", max_diff(h_2, h_n[1]))
+print("c_1 vs c_n[0]:", max_diff(c_1, c_n[0]), " c_2 vs c_n[1]:", max_diff(c_2, c_n[1]))
+assert h_n.shape == c_n.shape == (2, N, H)
 
 # %%
 # Bidirectional: forward and backward states
 # ------------------------------------------
-# ``Bidirectional(LSTM(H, return_state=True))`` returns five things: the sequence,
-# then the forward ``h, c`` and the backward ``h, c``. PyTorch's bidirectional
-# ``h_n`` stacks the two directions of the top layer last: forward ``h_n[-2]``,
-# backward ``h_n[-1]``.
+# ``Bidirectional(LSTM(H, return_sequences=True, return_state=True))`` returns five
+# things: the sequence, then the forward ``h, c`` and the backward ``h, c``. For
+# this one-layer ``nn.LSTM(bidirectional=True)``, ``h_n`` is ``(2, N, H)``: forward
+# ``h_n[-2]``, backward ``h_n[-1]`` (and the same rows of ``c_n``).
 bi = keras.layers.Bidirectional(keras.layers.LSTM(H, return_sequences=True, return_state=True))
 sequence, forward_h, forward_c, backward_h, backward_c = bi(x)
 bilstm = nn.LSTM(H_in, H, batch_first=True, bidirectional=True)
@@ -158,6 +167,33 @@ print("PyTorch: h_n[-2] = output[:, -1, :H],     h_n[-1] = output[:, 0, H:]:    
 assert keras_ok and torch_ok
 
 # %%
+# Stacked Bidirectional layers
+# ----------------------------
+# Two stacked ``Bidirectional`` layers are one ``nn.LSTM(num_layers=2,
+# bidirectional=True)``, whose ``h_n`` is ``(4, N, H)``: layer by layer, forward
+# then backward, so the top layer's two directions are last, ``h_n[-2]`` and
+# ``h_n[-1]``.
+bi_1 = keras.layers.Bidirectional(keras.layers.LSTM(H, return_sequences=True, return_state=True))
+bi_2 = keras.layers.Bidirectional(keras.layers.LSTM(H, return_sequences=True, return_state=True))
+sequence_1, *states_1 = bi_1(x)  # forward h, c, backward h, c of layer 0
+sequence_2, *states_2 = bi_2(sequence_1)
+deep = nn.LSTM(H_in, H, num_layers=2, batch_first=True, bidirectional=True)
+rnnstate.from_keras_weights(deep, bi_1.get_weights() + bi_2.get_weights())
+deep_output, (deep_h_n, deep_c_n) = deep(x)
+
+# %%
+# Keras' forward and backward ``h`` of layer 0, then of layer 1, are the four rows
+# of ``h_n`` in order (and their ``c`` those of ``c_n``):
+keras_h, keras_c = states_1[0::2] + states_2[0::2], states_1[1::2] + states_2[1::2]
+h_rows = [max_diff(k, t) for k, t in zip(keras_h, deep_h_n, strict=True)]
+c_rows = [max_diff(k, t) for k, t in zip(keras_c, deep_c_n, strict=True)]
+print("h_n", tuple(deep_h_n.shape), "row by row vs Keras' h:", h_rows)
+print("c_n", tuple(deep_c_n.shape), "row by row vs Keras' c:", c_rows)
+print("second layer's sequence vs output:", max_diff(sequence_2, deep_output))
+assert deep_h_n.shape == (4, N, H) and torch.equal(deep_h_n[-1], deep_output[:, 0, H:])
+assert torch.equal(deep_h_n[-2], deep_output[:, -1, :H])
+
+# %%
 # merge_mode on the sequence
 # --------------------------
 # ``merge_mode`` says how Keras combines the two directions' sequences. PyTorch's
@@ -178,31 +214,40 @@ for mode, expected in merges.items():
     print(f"merge_mode={mode!r:9}", tuple(merged.shape), max_diff(merged, expected))
 
 # %%
-# ``merge_mode=None`` returns the two sequences as a list, both in the input's
+# ``merge_mode=None`` returns the two sequences as a tuple, both in the input's
 # time order: ``output[..., :H]`` and ``output[..., H:]``.
 layer = keras.layers.Bidirectional(keras.layers.LSTM(H, return_sequences=True), merge_mode=None)
 layer.build(x.shape)
 layer.set_weights(bi.get_weights())
-keras_forward, keras_backward = layer(x)
-print(
-    "forward:", max_diff(keras_forward, forward), " backward:", max_diff(keras_backward, backward)
-)
+result = layer(x)
+print(type(result).__name__, "of", len(result), "sequences", end="; ")
+print("forward:", max_diff(result[0], forward), " backward:", max_diff(result[1], backward))
+assert isinstance(result, tuple) and len(result) == 2
 
 # %%
 # Masking against packed sequences
 # --------------------------------
 # Keras skips padded steps with a mask (``Masking``, or ``mask_zero=True`` on an
-# ``Embedding``); PyTorch packs the batch. Both then stop each sequence at its
-# last valid step, so the final states agree, backward ones included.
+# ``Embedding``); PyTorch packs the batch.
 lengths = torch.tensor([7, 3, 5, 2])
 padded = x.clone()
 for i, n in enumerate(lengths.tolist()):
     padded[i, n:] = 0  # the value Masking(mask_value=0.0) looks for
-sequence, forward_h, _, backward_h, _ = bi(keras.layers.Masking(mask_value=0.0)(padded))
+masking = keras.layers.Masking(mask_value=0.0)
+masked = masking(padded)
+print("valid steps per sample in Keras' mask:", masking.compute_mask(padded).sum(dim=1).tolist())
+assert torch.equal(masking.compute_mask(padded).sum(dim=1), lengths)
+
+# %%
+# Both then stop each sequence at its last valid step, so the final states agree,
+# hidden and cell, backward ones included.
+sequence, forward_h, forward_c, backward_h, backward_c = bi(masked)
 packed = pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
 packed_output, (h_n, c_n) = bilstm(packed)
-print("forward_h vs h_n[-2]:", max_diff(forward_h, h_n[-2]))
+print("forward_h vs h_n[-2]:", max_diff(forward_h, h_n[-2]), end="  ")
 print("backward_h vs h_n[-1]:", max_diff(backward_h, h_n[-1]))
+print("forward_c vs c_n[-2]:", max_diff(forward_c, c_n[-2]), end="  ")
+print("backward_c vs c_n[-1]:", max_diff(backward_c, c_n[-1]))
 
 # %%
 # ``Bidirectional``'s masked sequence is zero on padded steps, as
@@ -224,18 +269,27 @@ print("max |forward_h without mask - h_n[-2]| per sample:", [f"{g:.1e}" for g in
 assert gap[0] < 1e-6 and (gap[1:] > 1e-3).all()  # sample 0 has no padding
 
 # %%
-# A unidirectional Keras layer fills the padded steps of its sequence with the
-# last valid step instead of zeros, so there ``sequence[:, -1]`` is every
-# sample's final state, while PyTorch's padded ``output[:, -1]`` is not.
-sequence, h, _ = keras_lstm(keras.layers.Masking(mask_value=0.0)(padded))
+# A masked unidirectional Keras ``LSTM``, ``GRU`` or ``SimpleRNN`` fills the padded
+# steps of its sequence with the last valid step instead of zeros:
+simple_rnn = keras.layers.SimpleRNN(H, return_sequences=True)
+sequences = {"LSTM": keras_lstm(masked)[0], "GRU": keras_gru(masked)[0]}
+sequences["SimpleRNN"] = simple_rnn(masked)  # without return_state: the sequence alone
+for name, seq in sequences.items():
+    ends = zip(seq, lengths.tolist(), strict=True)
+    filled = [torch.equal(s[n:], s[n - 1].expand(L - n, H)) for s, n in ends]
+    print(f"{name:9} padded steps repeat the last valid step:", filled)
+    assert all(filled)
+
+# %%
+# So there ``sequence[:, -1]`` is every sample's final state, while PyTorch's
+# padded ``output[:, -1]`` is not.
+sequence, h, _ = keras_lstm(masked)
 packed_output, (h_n, _) = lstm(packed)
 output, _ = pad_packed_sequence(packed_output, batch_first=True)
 print("Keras: torch.equal(sequence[:, -1], h):", torch.equal(sequence[:, -1], h))
 print("PyTorch: torch.equal(output[:, -1], h_n[-1]):", torch.equal(output[:, -1], h_n[-1]))
 print("h vs h_n[-1]:", max_diff(h, h_n[-1]))
 assert torch.equal(sequence[:, -1], h) and not torch.equal(output[:, -1], h_n[-1])
-for i, n in enumerate(lengths.tolist()):
-    assert torch.equal(sequence[i, n:], sequence[i, n - 1].expand(L - n, H))
 
 # %%
 # ``Embedding(mask_zero=True)`` masks the steps whose token is 0; packing the
@@ -277,9 +331,12 @@ print("after reset_state() vs no h_0:", max_diff(again, fresh))
 # %%
 # Check it yourself
 # -----------------
-# The picture marks the cells of ``bilstm`` whose states this page compared with
-# Keras'; the table is :func:`rnnstate.check` run on the same module.
+# The picture draws ``bilstm`` unrolled: all ``2 L`` cells, both directions, make
+# up ``output``, and the two blue ones ``h_n`` and ``c_n``, the tensors this page
+# compared with Keras'; the table is :func:`rnnstate.check` run on the same module.
 fig = rnnstate.plot_unrolled(bilstm, seq_len=L)
+gids = [str(patch.get_gid()) for patch in fig.axes[0].patches]
+assert sum("output" in gid for gid in gids) == 2 * L and sum("h_n" in gid for gid in gids) == 2
 report = rnnstate.check(bilstm, x)
 assert report.ok
 report

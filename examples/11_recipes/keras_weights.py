@@ -216,6 +216,30 @@ with torch.no_grad():
     as_torch.bias_ih_l0.copy_(z_r_h_to_r_z_n(bias))
     as_torch.bias_hh_l0.zero_()
 print("nn.GRU's step 1 vs reset after U:", max_diff(as_torch(x)[0][:, 1], reset_after))
+assert not as_torch.bias_hh_l0.any()
+
+# %%
+# That copy has ``bias_hh`` zero. A freshly initialised ``nn.GRU`` has both
+# biases non-zero; its step 1, recomputed from its step 0 with ``b_hh`` inside
+# ``r * (U h + b_hh)`` (PyTorch's blocks are ``r, z, n``):
+fresh = nn.GRU(H_in, H, batch_first=True)
+assert fresh.bias_ih_l0.all() and fresh.bias_hh_l0.all()
+with torch.no_grad():
+    steps = fresh(x)[0]
+    x_r, x_z, x_n = (x[:, 1] @ fresh.weight_ih_l0.T + fresh.bias_ih_l0).chunk(3, dim=-1)
+    h_r, h_z, h_n_part = (steps[:, 0] @ fresh.weight_hh_l0.T + fresh.bias_hh_l0).chunk(3, dim=-1)
+r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+b_hn = fresh.bias_hh_l0.detach()[2 * H :]  # b_hh's candidate block
+
+# %%
+# The formula with ``b_hh`` inside the reset gate gives ``nn.GRU``'s step; with
+# ``b_hh`` outside, ``tanh(W x + b_ih + r * (U h) + b_hh)``, it does not.
+inside = z * steps[:, 0] + (1 - z) * torch.tanh(x_n + r * h_n_part)
+outside = z * steps[:, 0] + (1 - z) * torch.tanh(x_n + r * (h_n_part - b_hn) + b_hn)
+print("nn.GRU's step 1 vs b_hh inside r * (...):", max_diff(steps[:, 1], inside))
+gap = (steps[:, 1] - outside).abs().max().item()
+print(f"nn.GRU's step 1 vs b_hh outside: max |difference| = {gap:.1e}")
+assert gap > 1e-4
 
 # %%
 # ``nn.GRU`` takes no ``reset_after`` argument.
@@ -245,16 +269,40 @@ else:
 layers = [keras.layers.Bidirectional(keras.layers.GRU(H, return_sequences=True)) for _ in range(2)]
 model = keras.Sequential([keras.Input((L, H_in)), *layers])
 deep = nn.GRU(H_in, H, num_layers=2, batch_first=True, bidirectional=True)
-rnnstate.from_keras_weights(deep, [w for layer in layers for w in layer.get_weights()])
+keras_weights = [w for layer in layers for w in layer.get_weights()]
+rnnstate.from_keras_weights(deep, keras_weights)
 print("2-layer bidirectional GRU, Keras vs PyTorch:", max_diff(model(x), deep(x)[0]))
+
+# %%
+# ``Bidirectional.get_weights()`` is its forward layer's arrays, then its backward
+# layer's; the backward kernel, reordered and transposed, is ``weight_ih_l0_reverse``.
+wrapper = layers[0]
+halves = wrapper.forward_layer.get_weights() + wrapper.backward_layer.get_weights()
+in_order = all(np.array_equal(a, b) for a, b in zip(wrapper.get_weights(), halves, strict=True))
+backward_kernel = torch.as_tensor(wrapper.backward_layer.get_weights()[0])
+reverse = torch.equal(deep.weight_ih_l0_reverse, z_r_h_to_r_z_n(backward_kernel).T)
+print("forward's arrays, then backward's:", in_order, " backward kernel is *_reverse:", reverse)
+assert in_order and reverse
+assert not torch.equal(deep.weight_ih_l0, deep.weight_ih_l0_reverse)  # so the order matters
+
+# %%
+# ``rnnstate.to_keras_weights(deep)`` gives back the Keras arrays, in the same
+# order, bitwise.
+back = rnnstate.to_keras_weights(deep)
+deep_trip = all(np.array_equal(a, b) for a, b in zip(keras_weights, back, strict=True))
+print(len(back), "arrays; Keras -> PyTorch -> Keras, bitwise:", deep_trip)
+assert deep_trip
 
 # %%
 # Check it yourself
 # -----------------
-# The picture marks the cells of ``deep``, the 2-layer bidirectional GRU above,
-# whose output this page compared with Keras'; the table is :func:`rnnstate.check`
-# run on the same module.
+# The picture draws ``deep``, the 2-layer bidirectional GRU above: its ``2 L``
+# top-layer cells make up ``output``, which this page compared with Keras', and
+# its four blue cells ``h_n``; the table is :func:`rnnstate.check` run on the same
+# module.
 fig = rnnstate.plot_unrolled(deep, seq_len=L)
+gids = [str(patch.get_gid()) for patch in fig.axes[0].patches]
+assert sum("output" in gid for gid in gids) == 2 * L and sum("h_n" in gid for gid in gids) == 4
 report = rnnstate.check(deep, x)
 assert report.ok
 report
