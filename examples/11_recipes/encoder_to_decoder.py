@@ -58,14 +58,16 @@ assert torch.equal(concat, torch.cat((forward, backward), dim=2))
 
 # %%
 # Sum and mean fit the decoder above; the concatenation fits a decoder twice as
-# wide, or the same decoder after a linear layer from ``2 H`` to ``H``.
-out, _ = decoder(torch.randn(N, 5, 4), summed)
-wide = nn.GRU(4, 2 * H, num_layers=layers, batch_first=True)
-out_wide, _ = wide(torch.randn(N, 5, 4), concat)
+# wide, or the same decoder after a linear layer from ``2 H`` to ``H`` (here
+# followed by ``tanh``).
+y = torch.randn(N, 5, 4)  # the decoder's input
+out_sum, out_mean = decoder(y, summed)[0], decoder(y, averaged)[0]
+out_wide = nn.GRU(4, 2 * H, num_layers=layers, batch_first=True)(y, concat)[0]
 bridge = nn.Linear(2 * H, H)
-out_bridge, _ = decoder(torch.randn(N, 5, 4), torch.tanh(bridge(concat)))
-print("decoder outputs:", tuple(out.shape), tuple(out_wide.shape), tuple(out_bridge.shape))
-assert (out.shape, out_wide.shape, out_bridge.shape) == ((N, 5, H), (N, 5, 2 * H), (N, 5, H))
+out_bridge = decoder(y, torch.tanh(bridge(concat)))[0]
+shapes = [tuple(o.shape) for o in (out_sum, out_mean, out_wide, out_bridge)]
+print("decoder outputs (sum, mean, wide, bridge):", shapes)
+assert shapes == [(N, 5, H), (N, 5, H), (N, 5, 2 * H), (N, 5, H)]
 
 # %%
 # The silent bug: ``h_n[:num_layers]`` has the right shape, so the decoder accepts
