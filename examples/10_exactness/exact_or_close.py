@@ -14,6 +14,9 @@ for the first, and for the second an absolute bound of ``1e-5`` on the
 difference, which is what ``torch.allclose(a, b, rtol=0, atol=1e-5)`` checks. It
 also shows where a GRU's slightly different results for a batch and for each
 sample run alone can come from.
+
+To measure your own GPU, Apple silicon or torch, run ``rnnstate verify`` there:
+it runs the comparisons of the :doc:`/gpu` page on the device you name.
 """
 
 # %%
