@@ -99,7 +99,7 @@ def test_the_wheel_is_built_once_and_again_when_the_package_changes(tmp_path: Pa
     wheel = reader_install.build_wheel(project, out)
     assert wheel.name.startswith("rnnstate-")
     assert wheel.name.endswith("-py3-none-any.whl")
-    assert reader_install.wheel_extras(wheel) == ["plot"]
+    assert reader_install.wheel_extras(wheel) == ["keras", "plot"]
     built = wheel.stat().st_mtime_ns
     assert reader_install.build_wheel(project, out) == wheel
     assert wheel.stat().st_mtime_ns == built  # nothing changed: not built again
@@ -151,3 +151,90 @@ def test_a_zip_is_rewritten_from_the_current_files_with_the_added_ones(tmp_path:
         ]
         assert zipped.read("a/page.py") == b"new"
         assert zipped.read("README.txt") == b"fresh"
+
+
+GALLERY_CONF = """
+import sys
+sys.path.insert(0, {ext!r})
+extensions = ["sphinx_gallery.gen_gallery", "reader_install"]
+reader_install_root = {root!r}
+sphinx_gallery_conf = {{
+    "examples_dirs": {examples!r},
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"\\.py$",
+    "download_all_examples": True,
+    "first_notebook_cell": "# %{{install}} (torch {{torch}}; wheel {{wheel}}; or %{{pypi}})",
+}}
+"""
+PAGE = '''r"""
+A page
+======
+
+It draws nothing.
+"""
+
+# %%
+import rnnstate
+
+print(rnnstate.__version__)
+'''
+
+
+def gallery_site(tmp_path: Path, page: str) -> tuple[Path, Path]:
+    """Lay out a one-page gallery with reader_install, documenting this checkout."""
+    src, examples = tmp_path / "src", tmp_path / "examples"
+    src.mkdir()
+    examples.mkdir()
+    (examples / "GALLERY_HEADER.rst").write_text("Gallery\n=======\n")
+    (examples / "page.py").write_text(page)
+    ext = str(ROOT / "docs" / "_ext")
+    (src / "conf.py").write_text(
+        GALLERY_CONF.format(ext=ext, root=str(ROOT), examples=str(examples))
+    )
+    (src / "index.rst").write_text("Site\n====\n\n.. toctree::\n\n   auto_examples/index\n")
+    return src, tmp_path / "out"
+
+
+def build_gallery(src: Path, out: Path) -> str:
+    from io import StringIO
+
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace
+
+    warnings = StringIO()
+    with docutils_namespace():
+        app = Sphinx(
+            str(src), str(src), str(out), str(out.parent / "doctrees"), "html",
+            status=None, warning=warnings, freshenv=True,
+        )  # fmt: skip
+        app.build()
+    return warnings.getvalue()
+
+
+@pytest.mark.slow
+def test_a_gallery_page_gets_the_note_the_first_cell_and_a_zip_with_the_wheel(
+    tmp_path: Path,
+) -> None:
+    src, out = gallery_site(tmp_path, PAGE)
+    assert build_gallery(src, out) == ""
+    page = (out / "auto_examples" / "page.html").read_text()
+    assert "Run this page yourself" in page
+    assert "constraints.txt" in page
+    notebook = json.loads((src / "auto_examples" / "page.ipynb").read_text())
+    first = "".join(notebook["cells"][0]["source"])
+    assert first.startswith('# %pip install -c constraints.txt "rnnstate-')
+    with zipfile.ZipFile(src / "auto_examples" / "auto_examples_python.zip") as archive:
+        names = archive.namelist()
+    assert "constraints.txt" in names
+    assert "README.txt" in names
+    assert any(name.endswith("-py3-none-any.whl") for name in names)
+
+
+@pytest.mark.slow
+def test_a_page_importing_what_nothing_installs_warns_with_its_name(tmp_path: Path) -> None:
+    # Imported inside a function that never runs: the page runs, its imports still count.
+    page = PAGE + "\n\ndef later() -> None:\n    import json_stream_not_here  # noqa: F401\n"
+    src, out = gallery_site(tmp_path, page)
+    warnings = build_gallery(src, out)
+    assert "auto_examples/page" in warnings
+    assert "'json_stream_not_here', which neither rnnstate nor one of its extras" in warnings
