@@ -10,6 +10,8 @@ from torch import nn
 
 from rnnstate import describe, detach_state, slice_state
 
+from .strategies import recurrent_modules
+
 
 def lstm() -> nn.LSTM:
     return nn.LSTM(3, 5, num_layers=2, batch_first=True)
@@ -211,19 +213,7 @@ class Carried:
 
 @st.composite
 def carried(draw: st.DrawFn) -> Carried:
-    mode = draw(st.sampled_from(["RNN", "GRU", "LSTM"]))
-    hidden = draw(st.integers(2, 5))
-    options = {
-        "num_layers": draw(st.integers(1, 3)),
-        "bidirectional": draw(st.booleans()),
-        "batch_first": draw(st.booleans()),
-    }
-    torch.manual_seed(draw(st.integers(0, 2**16)))
-    module: nn.RNNBase
-    if mode == "LSTM":
-        module = nn.LSTM(3, hidden, proj_size=draw(st.integers(0, hidden - 1)), **options)
-    else:
-        module = nn.GRU(3, hidden, **options) if mode == "GRU" else nn.RNN(3, hidden, **options)
+    module = draw(recurrent_modules())
     N = draw(st.integers(1, 4))
     shapes = describe(module).shapes(N, draw(st.integers(1, 4)))
     _, state = module(torch.randn(shapes.input))

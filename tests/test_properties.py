@@ -12,6 +12,8 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from rnnstate import check, describe, final_state, last_output, split_hidden
 
+from .strategies import recurrent_modules
+
 
 @dataclass(frozen=True)
 class Case:
@@ -24,22 +26,7 @@ class Case:
 
 @st.composite
 def cases(draw: st.DrawFn) -> Case:
-    mode = draw(st.sampled_from(["RNN_TANH", "RNN_RELU", "GRU", "LSTM"]))
-    hidden = draw(st.integers(2, 5))
-    options = {
-        "num_layers": draw(st.integers(1, 3)),
-        "bidirectional": draw(st.booleans()),
-        "batch_first": draw(st.booleans()),
-    }
-    torch.manual_seed(draw(st.integers(0, 2**16)))
-    module: nn.RNNBase
-    if mode == "LSTM":
-        module = nn.LSTM(3, hidden, proj_size=draw(st.integers(0, hidden - 1)), **options)
-    elif mode == "GRU":
-        module = nn.GRU(3, hidden, **options)
-    else:
-        nonlinearity = "relu" if mode == "RNN_RELU" else "tanh"
-        module = nn.RNN(3, hidden, nonlinearity=nonlinearity, **options)
+    module = draw(recurrent_modules())
     layout = describe(module)
     seq_len = draw(st.integers(1, 5))
     shape = draw(st.sampled_from(["unbatched", "padded", "packed sorted", "packed unsorted"]))
