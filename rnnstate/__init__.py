@@ -11,7 +11,7 @@ from __future__ import annotations
 from rnnstate.carry import detach_state, slice_state
 from rnnstate.drawing import plot_unrolled
 from rnnstate.identities import Identity, Report, check
-from rnnstate.indexing import Expressions, Relation, expressions
+from rnnstate.indexing import Expressions, Relation, expressions, shape_symbols, state_rows
 from rnnstate.keras import from_keras_weights, to_keras_weights
 from rnnstate.layout import Layout, Shapes, describe
 from rnnstate.states import final_state, last_output, merge_directions, split_hidden
@@ -35,7 +35,9 @@ __all__ = [
     "last_output",
     "merge_directions",
     "plot_unrolled",
+    "shape_symbols",
     "slice_state",
     "split_hidden",
+    "state_rows",
     "to_keras_weights",
 ]
