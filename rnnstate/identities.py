@@ -18,7 +18,7 @@ from typing import Literal
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence
 
 from rnnstate.indexing import InputKind, Relation, expressions
 from rnnstate.layout import Layout, _check_state, _state_size, describe
@@ -67,8 +67,8 @@ class Report:
     packed : bool
         Whether the input was a ``PackedSequence``.
     setup : str
-        Code that defines ``padded`` and ``lengths`` from ``output`` (packed
-        input only), else the empty string.
+        The code, run before the identities, that defines ``padded`` and
+        ``lengths`` from ``output`` (packed input only), else the empty string.
     identities : tuple of Identity
         Every identity checked, shapes first.
     """
@@ -176,9 +176,9 @@ def _check_hx(hx: object, layout: Layout, expected_h: tuple[int, ...]) -> None:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled(expression: str) -> types.CodeType:
+def _compiled(expression: str, mode: str = "eval") -> types.CodeType:
     # A training loop checks the same configuration over and over: compile once.
-    return compile(expression, "<rnnstate.check>", "eval")
+    return compile(expression, "<rnnstate.check>", mode)
 
 
 def _evaluate(expression: str, namespace: dict[str, object]) -> object:
@@ -256,10 +256,8 @@ def check(
     kind: InputKind = "packed" if packed else ("unbatched" if N is None else "padded")
     names = {"output": "padded", "packed_output": "output"} if packed else {}
     code = expressions(layout, input=kind, batch_size=N, seq_len=L, names=names)
-    if packed:
-        namespace["padded"], namespace["lengths"] = pad_packed_sequence(
-            output, batch_first=layout.batch_first
-        )
+    if code.setup:  # run the very line the report shows: it pads the packed output
+        exec(_compiled(code.setup, "exec"), {"__builtins__": {}}, namespace)  # noqa: S102
     identities = [_identity(relation, namespace) for relation in code.group("shape", "final")]
     return Report(
         layout=layout,
