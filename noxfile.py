@@ -67,25 +67,26 @@ def lint(session: nox.Session) -> None:
     session.run("validate-pyproject", "pyproject.toml")
 
 
+def sphinx(session: nox.Session, *args: str) -> None:
+    """Run sphinx-build strictly: warnings are errors, references nitpicky."""
+    session.run("sphinx-build", "-W", "-n", "--keep-going", *args, env={"MPLBACKEND": "agg"})
+
+
 def build_site(session: nox.Session, *args: str) -> None:
-    """Build the whole site from scratch: every example executed, warnings as errors."""
+    """Build the whole site from scratch, both editions, warnings as errors.
+
+    The English edition runs every example; the Chinese one (docs/_build/html/zh_CN)
+    is built from the catalogs in docs/locale over the same executed gallery, and
+    runs none (docs/_ext/fresh_gallery.py fails the build if one would run).
+    """
     for folder in GENERATED:
         shutil.rmtree(folder, ignore_errors=True)
     for file in GENERATED_FILES:
         file.unlink(missing_ok=True)
-    session.run(
-        "sphinx-build",
-        "-b",
-        "html",
-        "-W",
-        "-n",
-        "--keep-going",
-        *args,
-        str(DOCS),
-        str(SITE),
-        env={"MPLBACKEND": "agg"},
-    )
+    sphinx(session, "-b", "html", *args, str(DOCS), str(SITE))
+    sphinx(session, "-b", "html", "-D", "language=zh_CN", *args, str(DOCS), str(SITE / "zh_CN"))
     session.log(f"The site is at {(SITE / 'index.html').resolve()}")
+    session.log(f"Its Chinese edition is at {(SITE / 'zh_CN' / 'index.html').resolve()}")
 
 
 def site_is_built() -> bool:
@@ -196,6 +197,38 @@ def bench(session: nox.Session) -> None:
     """Measure the docs build loop and the helpers' cost; see benchmarks/README.md."""
     install(session, "bench")
     session.run("python", "benchmarks/bench.py", *session.posargs, env={"MPLBACKEND": "agg"})
+
+
+@nox.session(default=False)
+def translations(session: nox.Session) -> None:
+    """Update the Chinese catalogs (docs/locale/zh_CN) from the English sources.
+
+    Run it after an English edit: new and changed messages appear in the catalogs,
+    untranslated or marked fuzzy, and tests/test_translations.py fails until someone
+    translates them. The pages' messages come from Sphinx's gettext builder over the
+    executed gallery (built first if there is none); the docs extensions' own strings
+    from docs/locale/extract_strings.py.
+    """
+    install(session, "translations")
+    if not site_is_built():
+        build_site(session)
+    pot = BUILD / "gettext"
+    shutil.rmtree(pot, ignore_errors=True)
+    sphinx(session, "-b", "gettext", str(DOCS), str(pot))
+    session.run("python", str(DOCS / "locale" / "extract_strings.py"), str(pot / "extensions.pot"))
+    for stale in pot.rglob("sg_execution_times.pot"):
+        stale.unlink()
+    locale = DOCS / "locale"
+    session.run("sphinx-intl", "update", "-p", str(pot), "-d", str(locale), "-l", "zh_CN")
+    # Pages that are gone leave catalogs behind: remove those no template matches.
+    wanted = {path.relative_to(pot).with_suffix("") for path in pot.rglob("*.pot")}
+    for catalog in (locale / "zh_CN" / "LC_MESSAGES").rglob("*.po"):
+        if catalog.relative_to(locale / "zh_CN" / "LC_MESSAGES").with_suffix("") not in wanted:
+            session.log(f"removing {catalog}: its page is gone")
+            catalog.unlink()
+    check = ["pytest", "-q", "-p", "no:cacheprovider", "tests/test_translations.py"]
+    session.run(*check, success_codes=[0, 1])
+    session.log("Translate what tests/test_translations.py lists, then run it again.")
 
 
 @nox.session(name="docs-live", default=False)

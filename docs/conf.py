@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import re
 import sys
 from importlib.metadata import version as installed_version
@@ -48,10 +47,11 @@ extensions = [
     "package_source",  # viewcode reads rnnstate without importing torch
     "fresh_gallery",  # re-run examples whose package, torch or pins changed
     "accessible_html",  # accessible, valid markup from the theme and the gallery
+    "editions",  # the English and Chinese editions: language options, links between them
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", "inventories", "data", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "inventories", "data", "locale", "Thumbs.db", ".DS_Store"]
 nitpicky = True
 templates_path = ["_templates"]
 
@@ -141,6 +141,18 @@ sphinx_gallery_conf = {
     ),
 }
 
+# -- Translations (Sphinx's gettext; see the contributing page) ---------------
+# The English sources are the originals; `-D language=zh_CN` builds the Chinese
+# edition from the catalogs in docs/locale/zh_CN/LC_MESSAGES (nox -s translations
+# updates them; docs/_ext/editions.py links the two editions). One catalog per page,
+# and no source line numbers in them, so that an edit elsewhere on a page does not
+# touch its catalog.
+language = "en"
+locale_dirs = ["locale/"]
+gettext_compact = False
+gettext_location = False
+gettext_uuid = False
+
 # -- HTML ---------------------------------------------------------------------
 html_theme = "furo"
 html_title = "rnnstate"
@@ -150,10 +162,7 @@ html_favicon = "_static/favicon.svg"
 html_theme_options = {
     "light_logo": "logo-light.svg",
     "dark_logo": "logo-dark.svg",
-    "announcement": (
-        f"Every output on this site was produced while it was built, by PyTorch "
-        f"{TORCH_VERSION} on {platform.machine()} CPU, Python {platform.python_version()}."
-    ),
+    # "announcement": written by docs/_ext/editions.py, in the build's language.
 }
 html_context = {"torch_version": TORCH_VERSION}
 

@@ -10,14 +10,50 @@
  * most of the query comes first. Everything else (which pages match, the partial
  * matches, the excluded terms, titles and objects) is searchtools.js's own.
  *
+ * Chinese queries are split into the index's own words first: the index of the
+ * Chinese edition holds the words jieba found in the pages, but searchtools.js
+ * splits a query only at spaces and punctuation, so "双向LSTM的最终隐藏状态"
+ * would be one word that no page has. Each run of Chinese characters is split by
+ * longest match against the index's words (single characters, mostly particles
+ * such as 的 and 和, are dropped).
+ *
  * conf.py names this file as html_search_scorer; Sphinx appends it to
  * language_data.js, which the search page loads right after searchtools.js.
  */
 "use strict";
 
-Search.performTermsSearch = (searchTerms, excludedTerms) => {
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+
+// Split a run of Chinese characters into the longest words the index knows.
+const segment = (text, known) => {
+  const words = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + 8);
+    while (end > start + 1 && !known(text.slice(start, end))) end -= 1;
+    if (end > start + 1) words.push(text.slice(start, end));
+    start = end;
+  }
+  return words;
+};
+
+Search.performTermsSearch = (queryTerms, excludedTerms) => {
   const index = Search._index;
   const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+  const known = (word) => has(index.terms, word) || has(index.titleterms, word);
+  const searchTerms = new Set();
+  for (const term of queryTerms) {
+    if (!CJK.test(term)) {
+      searchTerms.add(term);
+      continue;
+    }
+    // Chinese runs are segmented; letters and digits between them are kept whole.
+    for (const part of term.split(/([\u3400-\u9fff\uf900-\ufaff]+)/)) {
+      if (!part) continue;
+      if (CJK.test(part)) segment(part, known).forEach((word) => searchTerms.add(word));
+      else searchTerms.add(part);
+    }
+  }
   const asList = (files) => (files.length === undefined ? [files] : files);
   const escape = (word) => word.replace(/[.*+\-?^${}()|[\]\\]/g, "\\$&");
 

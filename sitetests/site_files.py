@@ -13,9 +13,9 @@ NODE_MODULES = Path(__file__).parent / "node_modules"
 
 
 def built_pages(site: Path) -> list[str]:
-    """Every HTML page of the built site, as a path relative to it (``a/b.html``)."""
+    """Every HTML page of the built site, both editions, relative to it (``a/b.html``)."""
     pages = (p.relative_to(site) for p in site.rglob("*.html"))
-    return sorted(p.as_posix() for p in pages if p.parts[0] not in ASSET_FOLDERS)
+    return sorted(p.as_posix() for p in pages if not ASSET_FOLDERS.intersection(p.parts))
 
 
 def node_package_file(relative: str) -> Path:

@@ -378,7 +378,9 @@ def test_only_examples_whose_inputs_changed_lose_their_md5(tmp_path: Path, as_li
     if as_list:
         conf = {"examples_dirs": [str(examples)], "gallery_dirs": ["auto"]}
     app = SimpleNamespace(
-        confdir=str(docs), srcdir=str(docs), config=SimpleNamespace(sphinx_gallery_conf=conf)
+        confdir=str(docs),
+        srcdir=str(docs),
+        config=SimpleNamespace(sphinx_gallery_conf=conf, language="en"),
     )
     fresh_gallery.invalidate_changed_examples(app)  # type: ignore[arg-type]
     md5 = {name: docs / "auto" / "chapter" / f"{name}.py.md5" for name in ("one", "two")}
@@ -388,3 +390,10 @@ def test_only_examples_whose_inputs_changed_lose_their_md5(tmp_path: Path, as_li
     fresh_gallery.invalidate_changed_examples(app)  # type: ignore[arg-type]
     assert md5["one"].is_file()
     assert not md5["two"].is_file()
+    # The Chinese edition reuses what the English build ran: it refuses to run "two".
+    md5["two"].write_text("sphinx-gallery's hash")
+    (examples / "chapter" / "one.py").write_text("print('edited too')\n")
+    app.config.language = "zh_CN"
+    with pytest.raises(ExtensionError, match=r"zh_CN edition .* one\.py"):
+        fresh_gallery.invalidate_changed_examples(app)  # type: ignore[arg-type]
+    assert md5["one"].is_file()  # left for the English build to re-run

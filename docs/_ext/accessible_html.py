@@ -31,18 +31,25 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared import messages
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util.typing import ExtensionMetadata
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
+    """Mark a string for the catalogs (``nox -s translations``); translated where shown."""
+    return text
+
+
 LABELS: dict[str, str] = {
-    "code": "Code",
-    "output": "Output",
-    "table": "Table",
-    "announcement": "Announcement",
-    "navigation": "Site navigation",
-    "contents": "On this page",
-    "page-tools": "Page tools",
+    "code": N_("Code"),
+    "output": N_("Output"),
+    "table": N_("Table"),
+    "announcement": N_("Announcement"),
+    "navigation": N_("Site navigation"),
+    "contents": N_("On this page"),
+    "page-tools": N_("Page tools"),
 }
 # furo's <aside> landmarks, by their first class, and the label each gets.
 _ASIDES = {
@@ -162,7 +169,8 @@ def fix_theme(page: str, labels: Mapping[str, str]) -> str:
 
 
 def _labels(app: Sphinx) -> dict[str, str]:
-    return {**LABELS, **app.config.accessible_html_labels}
+    _ = messages(app.config.language)
+    return {**{key: _(label) for key, label in LABELS.items()}, **app.config.accessible_html_labels}
 
 
 def on_page_context(

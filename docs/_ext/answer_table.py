@@ -7,29 +7,37 @@ the directive then reports an error at the page, naming the expression.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from docutils import nodes
-from shared import TORCH_VERSION, note_package, table
+from shared import TORCH_VERSION, messages, note_package, table, untranslatable
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
+
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
+    """Mark a string for the catalogs (``nox -s translations``); translated where shown."""
+    return text
+
 
 # (label, Config fields: mode, num_layers, bidirectional, batch_first, proj, input)
 Row = tuple[str, tuple[str, int, bool, bool, bool, str]]
 
 DEFAULT_ROWS: list[Row] = [
-    ("RNN or GRU", ("GRU", 2, False, False, False, "padded")),
-    ("RNN or GRU, batch_first=True", ("GRU", 2, False, True, False, "padded")),
-    ("GRU, bidirectional, batch_first=True", ("GRU", 2, True, True, False, "padded")),
-    ("LSTM", ("LSTM", 2, False, False, False, "padded")),
-    ("LSTM, proj_size > 0, bidirectional", ("LSTM", 2, True, False, True, "padded")),
-    ("LSTM, unbatched (2-D) input", ("LSTM", 2, False, False, False, "unbatched")),
-    ("GRU, bidirectional, packed, batch_first=True", ("GRU", 2, True, True, False, "packed")),
+    (N_("RNN or GRU"), ("GRU", 2, False, False, False, "padded")),
+    (N_("RNN or GRU, batch_first=True"), ("GRU", 2, False, True, False, "padded")),
+    (N_("GRU, bidirectional, batch_first=True"), ("GRU", 2, True, True, False, "padded")),
+    (N_("LSTM"), ("LSTM", 2, False, False, False, "padded")),
+    (N_("LSTM, proj_size > 0, bidirectional"), ("LSTM", 2, True, False, True, "padded")),
+    (N_("LSTM, unbatched (2-D) input"), ("LSTM", 2, False, False, False, "unbatched")),
+    (N_("GRU, bidirectional, packed, batch_first=True"), ("GRU", 2, True, True, False, "packed")),
 ]
 
-HEADER = ["configuration", "output", "h_n", "c_n", "forward final", "backward final"]
+HEADER = [N_("configuration"), "output", "h_n", "c_n", N_("forward final"), N_("backward final")]
 
 
-def row_cells(label: str, verified: dict[str, object]) -> list[str]:
+def row_cells(label: str, verified: dict[str, object], _: Callable[[str], str] = str) -> list[str]:
     """One row: the label, the three shapes, then the top layer's final states as code."""
     shapes = verified["shapes"]
     lines = verified["lines"]
@@ -44,7 +52,7 @@ def row_cells(label: str, verified: dict[str, object]) -> list[str]:
     finals = finals or [line for line in lines if line["group"] == "final"]
     cells += [f"{line['code']} == {line['equals']}" for line in finals]
     if len(finals) == 1:
-        cells.append("(unidirectional)")
+        cells.append(_("(unidirectional)"))
     return cells
 
 
@@ -56,24 +64,27 @@ class ShapesTable(SphinxDirective):
         from configurations import Config, ExpressionFailedError, verify
 
         note_package(self)
+        _ = messages(self.config.language)
         rows = []
         for label, fields in self.config.rnnstate_answer_rows:
             try:
-                rows.append(row_cells(label, verify(Config(*fields))))
+                rows.append(row_cells(_(label), verify(Config(*fields)), _))
             except ExpressionFailedError as error:
                 message = f"the answer table's row {label!r} does not hold: {error}"
                 raise self.error(message) from error
         caption = nodes.paragraph(
-            text=(
-                f"Verified while this page was built (torch {TORCH_VERSION}): each shape "
+            text=_(
+                "Verified while this page was built (torch {torch}): each shape "
                 "was compared with a real call and each final-state expression held with "
                 "torch.equal. D is 2 if bidirectional else 1; H_out is proj_size if set, "
                 "else hidden_size (H_cell); for packed input, output is pad_packed_sequence's "
                 "result, L_max the longest length and lengths the lengths it returns."
-            )
+            ).format(torch=TORCH_VERSION)
         )
         container = nodes.container(classes=["rnnstate-table-wrap"])
-        container += table(HEADER, rows)
+        container += table([_(h) for h in HEADER], rows)
+        untranslatable(container)
+        untranslatable(caption)
         return [container, caption]
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "build_module",
     "configurations",
     "expressions",
+    "relation_names",
     "run",
     "verify",
 ]
@@ -188,3 +189,16 @@ def all_configs() -> list[Config]:
 def configurations() -> dict[str, dict[str, object]]:
     """Verify every configuration; return the page's data, keyed by ``Config.key``."""
     return {config.key: verify(config) for config in all_configs()}
+
+
+def relation_names() -> list[str]:
+    """Name every relation the page shows, in order, without running a module.
+
+    The page shows these names in its "what" column; the translation catalogs
+    (``nox -s translations``) take them from here.
+    """
+    names: dict[str, None] = {}
+    for config in all_configs():
+        shown = expressions(build_module(config), input=config.input, k="k", symbolic=True)
+        names.update((r.name, None) for r in shown if r.group != "shape")
+    return list(names)

@@ -11,14 +11,19 @@ loads (it works from ``file://`` too).
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import platform
+import re
+from collections.abc import Callable
 from pathlib import Path
 
-from shared import TORCH_VERSION, package_digest
+from docutils import nodes
+from shared import TORCH_VERSION, messages, package_digest
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
@@ -26,6 +31,24 @@ logger = logging.getLogger(__name__)
 GENERATOR = Path(__file__).with_name("configurations.py")
 CACHE_NAME = "rnnstate-configurations.json"
 SCRIPT = Path("_static") / "rnnstate-configurations.js"
+# The page's script; each string it shows is written t("...") there.
+PAGE_SCRIPT = Path(__file__).parents[1] / "_static" / "configurator.js"
+SHOWN = re.compile(r'\bt\("((?:[^"\\]|\\.)*)"')
+
+
+def script_strings(script: Path = PAGE_SCRIPT) -> list[str]:
+    """List the strings the page's script shows, as written in its ``t("...")`` calls."""
+    found = SHOWN.findall(script.read_text(encoding="utf-8"))
+    return list(dict.fromkeys(json.loads(f'"{text}"') for text in found))
+
+
+def translated_text(data: dict[str, object], _: Callable[[str], str]) -> dict[str, str]:
+    """Map each string the script shows, and each line's name, to the build's language."""
+    configurations = data["configurations"]
+    assert isinstance(configurations, dict)  # noqa: S101 - verified_data()'s shape
+    names = [line["what"] for entry in configurations.values() for line in entry["lines"]]
+    wanted = dict.fromkeys([*script_strings(), *names])
+    return {text: _(text) for text in wanted if _(text) != text}
 
 
 def cache_key() -> str:
@@ -64,7 +87,12 @@ def write_configurations(app: Sphinx) -> None:
     data = verified_data(Path(app.doctreedir), app.config.rnnstate_configurator_page)
     if app.builder.format != "html":
         return
-    payload = {"torch": TORCH_VERSION, "device": f"CPU ({platform.machine()})", **data}
+    payload = {
+        "torch": TORCH_VERSION,
+        "device": f"CPU ({platform.machine()})",
+        **data,
+        "text": translated_text(data, messages(app.config.language)),
+    }
     target = Path(app.outdir) / SCRIPT
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(
@@ -73,11 +101,106 @@ def write_configurations(app: Sphinx) -> None:
     )
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
+    """Mark a string for the catalogs (``nox -s translations``); translated where shown."""
+    return text
+
+
+# The controls: (legend, [(label, the control's HTML with {label} where the label goes)]).
+CONTROLS = [
+    (
+        N_("Module"),
+        [
+            (
+                N_("Module"),
+                '<select name="mode"><option value="RNN">nn.RNN</option>'
+                '<option value="GRU" selected>nn.GRU</option>'
+                '<option value="LSTM">nn.LSTM</option></select>',
+            ),
+            (
+                "num_layers",
+                '<select name="num_layers"><option>1</option><option selected>2</option>'
+                "<option>3</option><option>4</option></select>",
+            ),
+            ("bidirectional", '<input type="checkbox" name="bidirectional" checked>'),
+            ("batch_first", '<input type="checkbox" name="batch_first" checked>'),
+            (N_("proj_size > 0 (LSTM)"), '<input type="checkbox" name="proj">'),
+        ],
+    ),
+    (
+        N_("Input"),
+        [
+            (N_("batched, padded"), '<input type="radio" name="input" value="padded" checked>'),
+            (N_("batched, packed"), '<input type="radio" name="input" value="packed">'),
+            (N_("unbatched (2-D)"), '<input type="radio" name="input" value="unbatched">'),
+        ],
+    ),
+    (
+        N_("Your sizes (optional)"),
+        [
+            (name, f'<input type="number" name="{name}" min="1" inputmode="numeric">')
+            for name in ("N", "L", "hidden_size", "proj_size")
+        ]
+        + [(N_("layer k"), '<select name="k"><option>0</option><option>1</option></select>')],
+    ),
+]
+
+
+def form_html(_: Callable[[str], str], cheat_sheet: str) -> str:
+    """Write the page's controls and result area, labelled in the build's language."""
+    form_label = html.escape(_("Module and input"))
+    parts = [
+        '<div id="rnnstate-configurator" class="rnnstate-configurator">',
+        f'<form id="rnnstate-controls" class="rnnstate-controls" aria-label="{form_label}">',
+    ]
+    for legend, controls in CONTROLS:
+        parts.append(f"<fieldset><legend>{html.escape(_(legend))}</legend>")
+        for label, control in controls:
+            shown = html.escape(_(label))
+            # A select or number box follows its label; a checkbox or radio comes first.
+            before = control.startswith(("<select", '<input type="number"'))
+            inner = f"{shown} {control}" if before else f"{control} {shown}"
+            parts.append(f"<label>{inner}</label>")
+        parts.append("</fieldset>")
+    without = _(
+        "This page needs JavaScript; the {cheat_sheet} has the same code, verified, without it."
+    )
+    name = html.escape(_("cheat sheet"))
+    link = f'<a href="{html.escape(cheat_sheet)}">{name}</a>'
+    parts += [
+        "</form>",
+        '<div id="rnnstate-result" aria-live="polite">',
+        f"<noscript>{html.escape(without).replace('{cheat_sheet}', link)}</noscript>",
+        "</div>",
+        "</div>",
+    ]
+    return "\n".join(parts)
+
+
+class Configurator(SphinxDirective):
+    """``.. rnnstate-configurator::``: the controls, the result area and the two scripts."""
+
+    def run(self) -> list[nodes.Node]:
+        """Emit the form in the build's language and load the verified data and the script."""
+        _ = messages(self.config.language)
+        here = self.env.docname
+        static = self.env.app.builder.get_relative_uri(here, "index").rsplit("index", 1)[0]
+        cheat_sheet = self.env.app.builder.get_relative_uri(
+            here, "auto_examples/13_cheat_sheet/cheat_sheet"
+        )
+        text = form_html(_, cheat_sheet) + (
+            f'\n<script src="{static}_static/rnnstate-configurations.js"></script>'
+            f'\n<script src="{static}_static/configurator.js"></script>'
+        )
+        return [nodes.raw("", text, format="html")]
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Verify and write the data when the build starts."""
     app.add_config_value(
         "rnnstate_configurator_page", "your-configuration", "env", types=frozenset({str})
     )
+    app.add_directive("rnnstate-configurator", Configurator)
     app.connect("builder-inited", write_configurations)
     return {
         "version": "1",

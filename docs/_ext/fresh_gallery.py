@@ -20,6 +20,7 @@ from pathlib import Path
 
 from shared import package_digest
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
 
@@ -67,6 +68,9 @@ def invalidate_changed_examples(app: Sphinx) -> None:
     constraints = Path(app.confdir).parent / "constraints.txt"
     packages = {name: package_digest(name) for name in TRACKED_PACKAGES}
     stale = 0
+    would_run: list[str] = []
+    # A translated edition shows the English build's executed gallery: it runs nothing.
+    translated = (app.config.language or "en") != "en"
     for examples, gallery in zip(examples_dirs, gallery_dirs, strict=True):
         src_root = Path(app.confdir, examples).resolve()
         out_root = Path(app.srcdir, gallery)
@@ -75,11 +79,22 @@ def invalidate_changed_examples(app: Sphinx) -> None:
             deps = Path(f"{target}.deps")
             current = fingerprint(example, constraints, packages)
             if deps.is_file() and deps.read_text() == current:
+                if not Path(f"{target}.md5").is_file():
+                    would_run.append(example.name)  # never ran through
+                continue
+            would_run.append(example.name)
+            if translated:
                 continue
             Path(f"{target}.md5").unlink(missing_ok=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             deps.write_text(current)
             stale += 1
+    if translated and would_run:
+        raise ExtensionError(
+            f"fresh_gallery: the {app.config.language} edition reuses the executed gallery of "
+            f"the English build, but these examples have not run with their current inputs: "
+            f"{', '.join(would_run)}. Build the English edition first (nox -s docs builds both)."
+        )
     logger.info(f"fresh_gallery: {stale} example(s) with changed inputs will run")
 
 

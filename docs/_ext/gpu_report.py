@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from shared import note_package, table
+from shared import Translate, messages, note_package, table, untranslatable
 from sphinx.application import Sphinx
 from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
@@ -91,25 +91,32 @@ def report_path(env: BuildEnvironment) -> Path:
     return Path(env.srcdir) / str(env.config.rnnstate_gpu_report)
 
 
-def identity_summary(report: dict[str, Any]) -> list[str]:
+def identity_summary(report: dict[str, Any], _: Translate = str) -> list[str]:
     """One line per finding about the identities: how many held, and each other result."""
     results = [
         (name, result) for row in report["identities"] for name, result in row["results"].items()
     ]
     held = sum(result == "bitwise" for _, result in results)
     lines = [
-        f"{held} of {len(results)} identity checks held exactly (torch.equal), over "
-        f"{len(report['identities'])} configurations and the settings "
-        f"{', '.join(report['settings'])}."
+        _(
+            "{held} of {total} identity checks held exactly (torch.equal), over "
+            "{configurations} configurations and the settings {settings}."
+        ).format(
+            held=held,
+            total=len(results),
+            configurations=len(report["identities"]),
+            settings=", ".join(report["settings"]),
+        )
     ]
     others = Counter((name, result) for name, result in results if result != "bitwise")
     lines += [
-        f"{name}: {result} ({count} configurations)" for (name, result), count in others.items()
+        _("{name}: {result} ({count} configurations)").format(name=name, result=result, count=count)
+        for (name, result), count in others.items()
     ]
     return lines
 
 
-def coverage(report: dict[str, Any]) -> str:
+def coverage(report: dict[str, Any], _: Translate = str) -> str:
     """Say what the measured configurations span, from the rows themselves."""
     rows = report["identities"]
 
@@ -122,18 +129,23 @@ def coverage(report: dict[str, Any]) -> str:
         )
     )
     directions = ", ".join(dict.fromkeys("2" if r["bidirectional"] else "1" for r in rows))
-    return (
-        f"{modes}; num_layers {values('num_layers')}; D {directions}; input {values('input')}; "
-        f"in {', '.join(report['settings'])}"
+    return _("{modes}; num_layers {layers}; D {directions}; input {inputs}; in {settings}").format(
+        modes=modes,
+        layers=values("num_layers"),
+        directions=directions,
+        inputs=values("input"),
+        settings=", ".join(report["settings"]),
     )
 
 
-def difference_summary(report: dict[str, Any]) -> list[str]:
+def difference_summary(report: dict[str, Any], _: Translate = str) -> list[str]:
     """One line per comparison: its largest absolute difference in each setting."""
     by_comparison: dict[str, list[str]] = {}
     for row in report["differences"]:
-        by_comparison.setdefault(row["comparison"], []).append(
-            f"{row['max_abs_diff']:.2g} in {row['setting']}"
+        by_comparison.setdefault(_(row["comparison"]), []).append(
+            _("{difference} in {setting}").format(
+                difference=f"{row['max_abs_diff']:.2g}", setting=row["setting"]
+            )
         )
     return [f"{comparison}: {', '.join(values)}" for comparison, values in by_comparison.items()]
 
@@ -144,7 +156,7 @@ def _bullets(lines: list[str]) -> nodes.bullet_list:
     return result
 
 
-def report_nodes(report: dict[str, Any], heading: str) -> list[nodes.Node]:
+def report_nodes(report: dict[str, Any], heading: str, _: Translate = str) -> list[nodes.Node]:
     """Render one report: provenance, a line per finding, the full tables folded away."""
     prov = report["provenance"]
     where = ", ".join(
@@ -153,16 +165,18 @@ def report_nodes(report: dict[str, Any], heading: str) -> list[nodes.Node]:
     section = nodes.section(ids=[nodes.make_id(heading)])
     section += nodes.title(text=heading)
     section += nodes.paragraph(
-        text=f"Measured on {prov['device']} with {where}, on {prov['date']}."
+        text=_("Measured on {device} with {where}, on {date}.").format(
+            device=prov["device"], where=where, date=prov["date"]
+        )
     )
     section += nodes.paragraph(
-        text="The output/h_n identities that rnnstate.check lists, evaluated on real calls:"
+        text=_("The output/h_n identities that rnnstate.check lists, evaluated on real calls:")
     )
-    section += _bullets(identity_summary(report))
+    section += _bullets(identity_summary(report, _))
     section += nodes.paragraph(
-        text="Computations that agree only up to rounding, largest absolute difference:"
+        text=_("Computations that agree only up to rounding, largest absolute difference:")
     )
-    section += _bullets(difference_summary(report))
+    section += _bullets(difference_summary(report, _))
     settings = report["settings"]
     rows = []
     for row in report["identities"]:
@@ -170,9 +184,15 @@ def report_nodes(report: dict[str, Any], heading: str) -> list[nodes.Node]:
         cells = [module, str(row["num_layers"]), "2" if row["bidirectional"] else "1", row["input"]]
         rows.append(cells + [row["results"][name] for name in settings])
     folded = details()
-    folded += summary(text=f"The {len(rows)} configurations, one row each: {coverage(report)}")
-    folded += table(["module", "layers", "D", "input", *settings], rows, literal_from=4)
+    folded += summary(
+        text=_("The {count} configurations, one row each: {coverage}").format(
+            count=len(rows), coverage=coverage(report, _)
+        )
+    )
+    header = [_("module"), _("layers"), "D", _("input"), *settings]
+    folded += table(header, rows, literal_from=4)
     section += folded
+    untranslatable(section)
     return [section]
 
 
@@ -183,6 +203,7 @@ class ExactnessReport(SphinxDirective):
         """Render the GPU report if one was committed, then measure on CPU now."""
         from rnnstate import verify
 
+        _ = messages(self.config.language)
         note_package(self)
         path = report_path(self.env)
         domain = self.env.get_domain(GpuReportDomain.name)
@@ -192,16 +213,20 @@ class ExactnessReport(SphinxDirective):
         if path.is_file():
             self.env.note_dependency(str(path))
             report = json.loads(path.read_text())
-            result += report_nodes(report, "Measured on a GPU (committed report)")
+            result += report_nodes(report, _("Measured on a GPU (committed report)"), _)
         else:
             note = nodes.note()
             note += nodes.paragraph(
-                text="No GPU report has been committed yet: no measurement from a CUDA GPU is "
-                "shown on this site. Only the CPU measurements below, run while this page was "
-                "built, are shown."
+                text=_(
+                    "No GPU report has been committed yet: no measurement from a CUDA GPU is "
+                    "shown on this site. Only the CPU measurements below, run while this page "
+                    "was built, are shown."
+                )
             )
+            untranslatable(note)
             result.append(note)
-        result += report_nodes(verify.measure("cpu"), "Measured on CPU while this site was built")
+        cpu = verify.measure("cpu")
+        result += report_nodes(cpu, _("Measured on CPU while this site was built"), _)
         return result
 
 

@@ -25,17 +25,21 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
+from docutils import nodes
 from packaging.requirements import Requirement
 from packaging.version import Version
+from shared import messages, untranslatable
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
@@ -191,28 +195,68 @@ def torch_pin(constraints: Path) -> str:
 
 
 def install_note(
-    doc_dir: Path, wheel: Path, constraints: Path, extras: tuple[str, ...], torch: str
+    doc_dir: Path,
+    wheel: Path,
+    constraints: Path,
+    extras: tuple[str, ...],
+    torch: str,
+    _: Callable[[str], str] = str,
 ) -> str:
-    """Write a page's install note in reST; ``doc_dir`` is the page's source folder."""
+    """Write a page's install note in reST; ``doc_dir`` is the page's source folder.
+
+    ``_`` translates its sentences (``shared.messages``); the note is wrapped in
+    ``rnnstate-generated``, which keeps it out of the page's own catalog.
+    """
     wheel_link = Path(os.path.relpath(wheel, doc_dir)).as_posix()
     constraints_link = Path(os.path.relpath(constraints, doc_dir)).as_posix()
+    download = _(
+        "Download {wheel} and {constraints} next to the script or notebook below; "
+        "then, in a fresh environment:"
+    ).format(
+        wheel=f":download:`{wheel.name} <{wheel_link}>`",
+        constraints=f":download:`constraints.txt <{constraints_link}>`",
+    )
+    pins = _(
+        "The constraints pin torch {torch}, which ran this page. Without downloading, give "
+        "pip the links: {url_command}. Once rnnstate is on PyPI, {pypi_command} installs it "
+        "from there."
+    ).format(
+        torch=torch,
+        url_command=f"``{url_command(extras)}``",
+        pypi_command=f"``{pypi_command(extras)}``",
+    )
+    title = _("Run this page yourself")
     return f"""
-.. admonition:: Run this page yourself
-   :class: rnnstate-install
+.. rnnstate-generated::
 
-   Download :download:`{wheel.name} <{wheel_link}>` and
-   :download:`constraints.txt <{constraints_link}>` next to the script or notebook below;
-   then, in a fresh environment:
+   .. admonition:: {title}
+      :class: rnnstate-install
 
-   .. code-block:: shell
+      {download}
 
-      {install_command(wheel.name, extras)}
+      .. code-block:: shell
 
-   The constraints pin torch {torch}, which ran this page. Without downloading, give pip
-   the links: ``{url_command(extras)}``. Once rnnstate is on PyPI,
-   ``{pypi_command(extras)}`` installs it from there.
+         {install_command(wheel.name, extras)}
+
+      {pins}
 
 """
+
+
+class Generated(SphinxDirective):
+    """``.. rnnstate-generated::``: reST written (and translated) by an extension.
+
+    Its text is in the build's language already, so it stays out of the pages' catalogs.
+    """
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        """Parse the content and mark every text in it as not for the catalogs."""
+        container = nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, container)
+        untranslatable(container)
+        return list(container.children)
 
 
 def readme(command: str, torch: str) -> str:
@@ -298,6 +342,7 @@ class ReaderInstall:
         self.extras: dict[str, str] = app.config.reader_install_extras
         self.template: str = app.config.sphinx_gallery_conf.get("first_notebook_cell") or ""
         self.galleries = _gallery_dirs(app)
+        self._ = messages(app.config.language)
         self.pages = {page.docname: page for page in self._pages()}
 
     def _pages(self) -> list[Page]:
@@ -335,9 +380,10 @@ class ReaderInstall:
         return install_command(self.wheel.name, extras)
 
     def note(self, page: Page) -> str:
-        """Write the install note of one page."""
+        """Write the install note of one page, in the build's language."""
         doc_dir = (self.srcdir / page.docname).parent
-        return install_note(doc_dir, self.wheel, self.constraints, page.needs.extras, self.torch)
+        extras = page.needs.extras
+        return install_note(doc_dir, self.wheel, self.constraints, extras, self.torch, self._)
 
     def first_cell(self, extras: tuple[str, ...]) -> str:
         """Write the first cell of a notebook that needs these extras."""
@@ -404,6 +450,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("reader_install_extras", EXTRAS, "env", types=frozenset({dict}))
     app.connect("builder-inited", prepare, priority=600)
     app.connect("source-read", add_install_note)
+    app.add_directive("rnnstate-generated", Generated)
     return {
         "version": "1",
         "env_version": 1,

@@ -7,8 +7,10 @@ pay for importing torch, so each extension imports them where a page is computed
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
+from collections.abc import Callable
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
@@ -17,6 +19,47 @@ from sphinx.util.docutils import SphinxDirective
 
 #: The torch the pages are computed with.
 TORCH_VERSION = installed_version("torch")
+#: A function that translates one of the extensions' strings (``messages`` gives one).
+Translate = Callable[[str], str]
+#: The catalogs of the translated editions (docs/locale/<language>/LC_MESSAGES).
+LOCALE = Path(__file__).parents[1] / "locale"
+
+
+def messages(language: str | None) -> Translate:
+    """Give the function that translates the extensions' own strings into ``language``.
+
+    The strings that the extensions write on pages (table captions and labels, the
+    install note, "Your configuration"'s labels) are marked ``_("...")`` in their code;
+    ``nox -s translations`` extracts them into the catalog ``extensions.po`` beside the
+    pages' catalogs, and this reads it. English, or a language without that catalog,
+    keeps the strings as written. A string missing from the catalog stays English here;
+    tests/test_translations.py fails on it, so a build never shows one silently.
+    """
+    catalog = LOCALE / (language or "en") / "LC_MESSAGES" / "extensions.po"
+    if not catalog.is_file():
+        return str
+    found = _read_catalog(catalog, catalog.stat().st_mtime_ns)
+    return lambda text: found.get(text, text)
+
+
+@functools.cache
+def _read_catalog(catalog: Path, mtime: int) -> dict[str, str]:
+    """Read a catalog's translated, not fuzzy, messages (again when it changed on disk)."""
+    from babel.messages.pofile import read_po
+
+    with catalog.open("rb") as stream:
+        read = read_po(stream)
+    return {
+        str(message.id): str(message.string)
+        for message in read
+        if message.id and message.string and not message.fuzzy
+    }
+
+
+def untranslatable(node: nodes.Node) -> None:
+    """Keep a generated node's text out of the pages' catalogs: it is translated already."""
+    for element in node.findall(nodes.TextElement):
+        element["translatable"] = False
 
 
 def package_root(name: str) -> Path | None:

@@ -12,6 +12,18 @@
   }
   const SVG = "http://www.w3.org/2000/svg";
 
+  // The page's words in the site's language: data.text maps each English string
+  // below (the argument of t) to its translation; English pages carry none.
+  // "{name}" fields are filled from values.
+  const TEXT = data.text || {};
+  function t(text, values) {
+    let shown = TEXT[text] || text;
+    for (const [name, value] of Object.entries(values || {})) {
+      shown = shown.split(`{${name}}`).join(String(value));
+    }
+    return shown;
+  }
+
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attrs || {})) {
@@ -41,7 +53,8 @@
       const shown = text.length > 20 ? text.slice(0, 20) + "\u2026" : text;
       return {
         value: null,
-        error: `${SIZE_LABELS[name]} must be a whole number from 1 to ${MAX_SIZE.toLocaleString("en")}, got \u201c${shown}\u201d.`,
+        error: t("{name} must be a whole number from 1 to {max}, got \u201c{shown}\u201d.",
+          { name: SIZE_LABELS[name], max: MAX_SIZE.toLocaleString("en"), shown: shown }),
       };
     }
     return { value: value, error: null };
@@ -85,7 +98,8 @@
     const hidden = fields.hidden_size.value;
     const proj = fields.proj_size.value;
     if (config.proj && hidden && proj && proj >= hidden) {
-      errors.push(`proj_size must be smaller than hidden_size (${hidden}), got ${proj}.`);
+      errors.push(t("proj_size must be smaller than hidden_size ({hidden}), got {proj}.",
+        { hidden: hidden, proj: proj }));
     }
     const values = { D: config.bidirectional ? 2 : 1, num_layers: layers, k: k };
     if (!errors.length) {
@@ -123,12 +137,12 @@
   }
 
   function copyButton(text) {
-    const button = el("button", { type: "button", class: "rnnstate-copy", text: "copy" });
-    button.setAttribute("aria-label", "copy: " + text);
+    const button = el("button", { type: "button", class: "rnnstate-copy", text: t("copy") });
+    button.setAttribute("aria-label", t("copy: {code}", { code: text }));
     button.addEventListener("click", () => {
       navigator.clipboard.writeText(text).then(() => {
-        button.textContent = "copied";
-        setTimeout(() => (button.textContent = "copy"), 1200);
+        button.textContent = t("copied");
+        setTimeout(() => (button.textContent = t("copy")), 1200);
       });
     });
     return button;
@@ -155,7 +169,7 @@
         text.setAttribute("x", left - 6);
         text.setAttribute("y", y + h / 2 + 4);
         text.setAttribute("text-anchor", "end");
-        text.textContent = `layer ${layer} ${dir === 0 ? "\u2192" : "\u2190"}`;
+        text.textContent = `${t("layer {layer}", { layer: layer })} ${dir === 0 ? "\u2192" : "\u2190"}`;
         svg.append(text);
         for (let t = 0; t < steps; t++) {
           const rect = document.createElementNS(SVG, "rect");
@@ -172,7 +186,9 @@
           if (layer === config.layers - 1) cls += " output";
           if (isMarked) {
             cls += " read";
-            labels.push(`layer ${layer} ${dir === 0 ? "forward at the last step" : "backward at step 0"}`);
+            labels.push(dir === 0
+              ? t("layer {layer} forward at the last step", { layer: layer })
+              : t("layer {layer} backward at step 0", { layer: layer }));
           }
           rect.setAttribute("class", cls);
           svg.append(rect);
@@ -182,9 +198,11 @@
     const axis = document.createElementNS(SVG, "text");
     axis.setAttribute("x", left);
     axis.setAttribute("y", rows * h + 20);
-    axis.textContent = config.input === "packed" ? "steps \u2192 (last = each sequence's own length)" : "steps \u2192";
+    axis.textContent = config.input === "packed"
+      ? t("steps \u2192 (last = each sequence's own length)") : t("steps \u2192");
     svg.append(axis);
-    svg.setAttribute("aria-label", labels.length ? "reads: " + labels.join("; ") : "unrolled network");
+    svg.setAttribute("aria-label",
+      labels.length ? t("reads: {cells}", { cells: labels.join("; ") }) : t("unrolled network"));
     return svg;
   }
 
@@ -198,18 +216,18 @@
     const notes = config.errors.map((text) => el("p", { class: "rnnstate-input-error", role: "alert", text: text }));
     const entry = data.configurations[config.key];
     if (!entry) {
-      result.replaceChildren(el("p", { text: "No verified data for this combination." }));
+      result.replaceChildren(el("p", { text: t("No verified data for this combination.") }));
       return;
     }
     const values = config.values;
     const shapes = el("table", { class: "rnnstate-config-shapes" },
-      el("thead", {}, el("tr", {}, el("th", { text: "tensor" }), el("th", { text: "shape" }))));
+      el("thead", {}, el("tr", {}, el("th", { text: t("tensor") }), el("th", { text: t("shape") }))));
     const body = el("tbody");
     for (const name of ["output", "h_n", "c_n"]) {
       const symbols = entry.shapes[name];
       if (!symbols) continue;
       const label = name === "output" && config.input === "packed"
-        ? "output (after pad_packed_sequence)" : name;
+        ? t("output (after pad_packed_sequence)") : name;
       body.append(el("tr", { "data-tensor": name },
         el("td", {}, el("code", { text: label })),
         el("td", {}, el("code", { class: "rnnstate-shape", text: shapeText(symbols, values, config.numeric) }))));
@@ -218,13 +236,13 @@
 
     const svgHolder = el("div", { class: "rnnstate-diagram-holder" });
     const list = el("table", { class: "rnnstate-config-lines" },
-      el("thead", {}, el("tr", {}, el("th", { text: "what" }), el("th", { text: "code" }),
-        el("th", { text: "equals" }), el("th", { text: "copy" }))));
+      el("thead", {}, el("tr", {}, el("th", { text: t("what") }), el("th", { text: t("code") }),
+        el("th", { text: t("equals") }), el("th", { text: t("copy") }))));
     const lines = el("tbody");
     entry.lines.forEach((line, i) => {
       const [code, equals] = codeOf(line, config);
       const row = el("tr", { tabindex: "0", "data-line": String(i) },
-        el("td", { text: line.what }),
+        el("td", { text: t(line.what) }),
         el("td", {}, el("code", { class: "rnnstate-code", text: code })),
         el("td", {}, el("code", { class: "rnnstate-equals", text: equals })),
         el("td", {}, copyButton(code)));
@@ -241,18 +259,18 @@
 
     const parts = [
       ...notes,
-      el("h2", { text: "Shapes" }),
+      el("h2", { text: t("Shapes") }),
       shapes,
     ];
     if (entry.setup) {
-      parts.push(el("p", { text: "For packed input, pad the output first:" }),
+      parts.push(el("p", { text: t("For packed input, pad the output first:") }),
         el("pre", {}, el("code", { class: "rnnstate-setup", text: entry.setup })));
     }
     const count = Object.keys(data.configurations).length;
     parts.push(
-      el("h2", { text: "Code" }),
-      el("p", { class: "rnnstate-provenance", text: `Checked while this site was built, with torch ${data.torch} on ${data.device}: all ${count} combinations of the controls, each on a real module with the build's own sizes. Nothing here was run on a GPU.` }),
-      el("p", { text: "Each line equals the expression beside it exactly (torch.equal, checked on a real module while this site was built). Hover over a line, or move to it with Tab, to see which cells it reads." }),
+      el("h2", { text: t("Code") }),
+      el("p", { class: "rnnstate-provenance", text: t("Checked while this site was built, with torch {torch} on {device}: all {count} combinations of the controls, each on a real module with the build's own sizes. Nothing here was run on a GPU.", { torch: data.torch, device: data.device, count: count }) }),
+      el("p", { text: t("Each line equals the expression beside it exactly (torch.equal, checked on a real module while this site was built). Hover over a line, or move to it with Tab, to see which cells it reads.") }),
       el("div", { class: "rnnstate-table-wrap" }, list),
       svgHolder);
     result.replaceChildren(...parts);

@@ -1,0 +1,163 @@
+"""The site's editions, English and Chinese, built from the same sources.
+
+The English edition is built into ``docs/_build/html`` and the Chinese one, with
+``-D language=zh_CN``, into ``docs/_build/html/zh_CN`` (``nox -s docs`` builds both;
+on Read the Docs the Chinese edition is a translation project of the same
+repository). This extension:
+
+- sets what depends on the language: the Chinese edition's search segments words
+  with jieba (``html_search_language = "zh"``), and the announcement is translated;
+- gives every page a link to the same page in the other edition (shown by
+  ``docs/_templates/page.html``) and ``<link rel="alternate" hreflang>`` tags naming
+  both, relative in a local build, absolute where ``rnnstate_edition_urls`` says where
+  each edition is hosted.
+"""
+
+from __future__ import annotations
+
+import html
+import platform
+from dataclasses import dataclass
+from typing import Any
+
+from shared import TORCH_VERSION, messages
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util.typing import ExtensionMetadata
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition: its language code, its HTML lang, its name, and its folder in the site."""
+
+    language: str
+    lang: str
+    name: str
+    folder: str
+
+
+EDITIONS = (
+    Edition("en", "en", "English", ""),
+    Edition("zh_CN", "zh-CN", "简体中文", "zh_CN/"),
+)
+
+
+def edition(language: str | None) -> Edition:
+    """Give the edition of a language (English for any other)."""
+    return next((e for e in EDITIONS if e.language == language), EDITIONS[0])
+
+
+def page_url(
+    pagename: str, suffix: str, here: Edition, there: Edition, urls: dict[str, str]
+) -> str:
+    """Give the URL of ``pagename`` in edition ``there``, seen from the same page in ``here``.
+
+    >>> page_url("auto_examples/07_packed/packed_sequences", ".html", EDITIONS[0], EDITIONS[1], {})
+    '../../zh_CN/auto_examples/07_packed/packed_sequences.html'
+    >>> page_url("index", ".html", EDITIONS[1], EDITIONS[0], {})
+    '../index.html'
+    >>> page_url("api", ".html", EDITIONS[0], EDITIONS[1], {"zh_CN": "https://x.io/zh-cn/latest/"})
+    'https://x.io/zh-cn/latest/api.html'
+    """
+    if there.language in urls:
+        return urls[there.language].rstrip("/") + "/" + pagename + suffix
+    # Up to this edition's root, up out of its folder, then down into the other's.
+    up = "../" * (pagename.count("/") + here.folder.count("/"))
+    return f"{up}{there.folder}{pagename}{suffix}"
+
+
+def chinese_search() -> type:
+    """Give Sphinx's Chinese search, with the stemmer its script defines.
+
+    Sphinx 9.0's ``SearchChinese`` ships the English stemmer for the Latin words in
+    Chinese text, but its language_data.js then says ``window.Stemmer =
+    ChineseStemmer``, which is not defined: the script stops there and the search
+    page finds nothing (sitetests/test_chinese_edition.py shows it). The class
+    below names the stemmer that is there.
+    """
+    from sphinx.search.zh import SearchChinese
+
+    class ChineseSearch(SearchChinese):
+        language_name = "English"  # names the JavaScript stemmer: EnglishStemmer
+
+    return ChineseSearch
+
+
+def set_language_options(app: Sphinx, config: Config) -> None:
+    """Search Chinese with jieba; write the announcement in the build's language."""
+    if config.language and config.language.startswith("zh"):
+        from sphinx.search import languages
+
+        languages["zh"] = chinese_search()
+        config.html_search_language = "zh"
+    _ = messages(config.language)
+    options = dict(config.html_theme_options)
+    options["announcement"] = _(
+        "Every output on this site was produced while it was built, by PyTorch {torch} "
+        "on {machine} CPU, Python {python}."
+    ).format(torch=TORCH_VERSION, machine=platform.machine(), python=platform.python_version())
+    config.html_theme_options = options
+
+
+def link_editions(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
+) -> None:
+    """Give the page its link to the other edition and its hreflang alternates."""
+    here = edition(app.config.language)
+    urls: dict[str, str] = app.config.rnnstate_edition_urls
+    suffix = str(context.get("file_suffix", ".html"))
+    alternates = []
+    for there in EDITIONS:
+        url = page_url(pagename, suffix, here, there, urls)
+        if there is not here:
+            context["rnnstate_other_edition"] = {"url": url, "lang": there.lang, "name": there.name}
+        alternates.append((there.lang, url))
+    alternates.append(("x-default", alternates[0][1]))
+    tags = "".join(
+        f'<link rel="alternate" hreflang="{lang}" href="{html.escape(url)}">\n'
+        for lang, url in alternates
+    )
+    context["metatags"] = str(context.get("metatags", "")) + tags
+
+
+MAIN = '<article role="main" id="furo-main-content">'
+
+
+def with_edition_link(page: str, other: dict[str, str] | None) -> str:
+    """Put the link to the other edition at the top of the page's main content.
+
+    A template filter (docs/_templates/page.html), so that pages whose templates
+    replace the content block (the index, the search page) get the link too.
+
+    >>> other = {"url": "../a.html", "lang": "en", "name": "English"}
+    >>> with_edition_link(MAIN + "<h1>", other)[len(MAIN):].split("</p>")[0]
+    '<p class="rnnstate-edition"><a href="../a.html" hreflang="en" lang="en">English'
+    """
+    if not other:
+        return page
+    link = (
+        f'<p class="rnnstate-edition"><a href="{html.escape(other["url"])}" '
+        f'hreflang="{other["lang"]}" lang="{other["lang"]}">{html.escape(other["name"])}</a></p>'
+    )
+    return page.replace(MAIN, MAIN + link, 1)
+
+
+def register_filter(app: Sphinx) -> None:
+    """Offer ``with_edition_link`` to the HTML templates."""
+    templates = getattr(app.builder, "templates", None)
+    if templates is not None and hasattr(templates, "environment"):
+        templates.environment.filters["with_edition_link"] = with_edition_link
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Register the hosting URLs and connect the language options and the page links."""
+    app.add_config_value("rnnstate_edition_urls", {}, "html", types=frozenset({dict}))
+    app.connect("config-inited", set_language_options)
+    app.connect("builder-inited", register_filter)
+    app.connect("html-page-context", link_editions)
+    return {
+        "version": "1",
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
