@@ -50,12 +50,12 @@ QUERIES = [
 
 
 def english_pages(site: Path) -> list[str]:
-    """The English edition's pages (everything outside zh_CN/)."""
+    """List the English edition's pages (everything outside zh_CN/)."""
     return [page for page in built_pages(site) if not page.startswith(f"{ZH}/")]
 
 
 def chinese_pages(site: Path) -> list[str]:
-    """The Chinese edition's pages, relative to its own folder."""
+    """List the Chinese edition's pages, relative to its own folder."""
     return [page.removeprefix(f"{ZH}/") for page in built_pages(site) if page.startswith(f"{ZH}/")]
 
 
@@ -64,7 +64,7 @@ def read(path: Path) -> BeautifulSoup:
 
 
 def target(page: Path, href: str) -> Path:
-    """The file a relative link of ``page`` points to."""
+    """Give the file a relative link of ``page`` points to."""
     return (page.parent / href.split("#", 1)[0]).resolve()
 
 
@@ -85,9 +85,12 @@ def test_every_chinese_page_is_in_chinese(site: Path) -> None:
         title = heading.get_text() if heading else soup.title.get_text() if soup.title else ""
         article = soup.find("article")
         text = article.get_text(" ", strip=True) if article else ""
-        if soup.html is None or soup.html.get("lang") != "zh-CN" or not CJK.search(title):
-            english.append(page)
-        elif page in prose and len(CJK.findall(text)) < 10:
+        if (
+            soup.html is None
+            or soup.html.get("lang") != "zh-CN"
+            or not CJK.search(title)
+            or (page in prose and len(CJK.findall(text)) < 10)
+        ):
             english.append(page)
     assert english == []
 
@@ -103,10 +106,7 @@ def test_every_page_links_to_the_same_page_in_the_other_edition(
         soup = read(path)
         link = soup.select_one("p.rnnstate-edition a")
         alternate = soup.find("link", rel="alternate", hreflang=lang)
-        found = [
-            target(path, str(tag["href"])) if tag else None
-            for tag in (link, alternate)
-        ]
+        found = [target(path, str(tag["href"])) if tag else None for tag in (link, alternate)]
         if link is None or link.get("hreflang") != lang or found != [(site / there / page)] * 2:
             wrong[page] = found
     assert wrong == {}
