@@ -206,3 +206,18 @@ def test_chinese_screenshots_are_saved_for_a_person_to_look_at(
         shown = seen.page.evaluate("document.body.dataset.theme")
     assert target_file.stat().st_size > 10_000
     assert shown == theme
+
+
+def test_the_gallery_thumbnails_of_the_chinese_edition_are_in_chinese(site: Path) -> None:
+    # sphinx-gallery writes their titles and tooltips as raw HTML (docs/_ext/editions.py).
+    english = []
+    for page in ("auto_examples/index.html", "api.html"):
+        soup = read(site / ZH / page)
+        for title in soup.select("div.sphx-glr-thumbnail-title"):
+            if not CJK.search(title.get_text()):
+                english.append((page, title.get_text()))
+        for box in soup.select("div.sphx-glr-thumbcontainer"):
+            tip = str(box.get("data-tooltip") or box.get("tooltip") or "")
+            if not CJK.search(tip):
+                english.append((page, tip[:60]))
+    assert english == []

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import html
 import platform
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from shared import TORCH_VERSION, messages
+from shared import TORCH_VERSION, messages, page_messages
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util.typing import ExtensionMetadata
@@ -118,6 +119,76 @@ def link_editions(
         for lang, url in alternates
     )
     context["metatags"] = str(context.get("metatags", "")) + tags
+    body = context.get("body")
+    if here.language != "en" and isinstance(body, str) and "sphx-glr-thumb" in body:
+        context["body"] = translate_thumbnails(body, thumbnail_texts(app.config.language))
+
+
+# sphinx-gallery writes each thumbnail's title and tooltip as raw HTML, which the
+# catalogs never see: they are looked up among the translated messages instead.
+THUMBNAIL_TITLE = re.compile(r'(<div class="sphx-glr-thumbnail-title">)([^<]*)(</div>)')
+TOOLTIP = re.compile(r'((?:data-)?tooltip=")([^"]*)(")')
+# Inline markup, as a thumbnail shows its text without it.
+MARKUP = re.compile(
+    r":[\w:.-]+:`(?:[^`<]*<[^`>]*>|~?(?:[^`]*\.)?([^`.]*))`"  # a role: its title or last name
+    r"|\{[\w:.-]+\}`(?:[^`<]*<[^`>]*>|~?(?:[^`]*\.)?([^`.]*))`"
+    r"|``([^`]*)``|`([^`<]*)(?: <[^`>]*>)?`_{0,2}|\*\*([^*]*)\*\*|\*([^*]*)\*"
+)
+
+
+def plain(text: str) -> str:
+    """Give a message's text as a thumbnail shows it: markup gone, spaces collapsed.
+
+    >>> plain("Packed ``h_n`` and :func:`rnnstate.check`, **see** `this <https://x.io>`_")
+    'Packed h_n and check, see this'
+    """
+
+    def keep(match: re.Match[str]) -> str:
+        title = re.match(r"[:{][\w:.-]+[:}]`([^`<]*)<", match.group(0))
+        if title:
+            return title.group(1).strip()
+        return next((group for group in match.groups() if group is not None), "")
+
+    return " ".join(MARKUP.sub(keep, text).split())
+
+
+# How many opening letters identify a message (see thumbnail_texts).
+OPENING = 60
+
+
+def letters(text: str) -> str:
+    """Reduce a text to its letters and digits, role names and link targets left out.
+
+    sphinx-gallery strips a tooltip's markup in its own way (a role keeps its whole
+    target, an asterisk goes); compared this way, both sides read the same.
+
+    >>> letters(":class:`torch.nn.GRU`'s ``(D*L)`` `doc <https://x.io>`_") == letters(
+    ...     "torch.nn.GRU's (DL) doc")
+    True
+    """
+    return re.sub(r"\W+", "", re.sub(r"[:{][\w:.-]+[:}]`|<[^<>]*>`_", "", text))
+
+
+def thumbnail_texts(language: str | None) -> dict[str, str]:
+    """Map each message's English text, plain and as letters, to its plain translation."""
+    texts: dict[str, str] = {}
+    for english, shown in page_messages(language).items():
+        # The opening letters too: sphinx-gallery shortens some tooltips.
+        texts[plain(english)] = texts[letters(english)[:OPENING]] = plain(shown)
+    return texts
+
+
+def translate_thumbnails(body: str, texts: dict[str, str]) -> str:
+    """Translate the titles and tooltips that sphinx-gallery wrote as raw HTML."""
+
+    def swap(match: re.Match[str]) -> str:
+        english = html.unescape(match.group(2))
+        shown = texts.get(" ".join(english.split())) or texts.get(letters(english)[:OPENING])
+        if shown is None:
+            return match.group(0)
+        return match.group(1) + html.escape(shown, quote=True) + match.group(3)
+
+    return TOOLTIP.sub(swap, THUMBNAIL_TITLE.sub(swap, body))
 
 
 MAIN = '<article role="main" id="furo-main-content">'
@@ -131,7 +202,7 @@ def with_edition_link(page: str, other: dict[str, str] | None) -> str:
 
     >>> other = {"url": "../a.html", "lang": "en", "name": "English"}
     >>> with_edition_link(MAIN + "<h1>", other)[len(MAIN):].split("</p>")[0]
-    '<p class="rnnstate-edition"><a href="../a.html" hreflang="en" lang="en">English'
+    '<p class="rnnstate-edition"><a href="../a.html" hreflang="en" lang="en">English</a>'
     """
     if not other:
         return page

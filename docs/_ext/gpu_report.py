@@ -86,6 +86,22 @@ class GpuReportDomain(Domain):
                 self.pages[docname] = otherdata["pages"][docname]
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
+    """Mark a string for the catalogs (``nox -s translations``); translated where shown."""
+    return text
+
+
+# The report's words for the inputs and the results (rnnstate.verify), as shown.
+REPORT_WORDS = (N_("padded"), N_("packed, sorted"), N_("packed, unsorted"), N_("bitwise"))
+
+
+def result_text(result: str, _: Translate = str) -> str:
+    """Show a result of the report in the build's language."""
+    if result.startswith("differs: "):
+        return _("differs: {what}").format(what=result.removeprefix("differs: "))
+    return _(result)
+
+
 def report_path(env: BuildEnvironment) -> Path:
     """Give the committed GPU report's path, from the setting (relative to the docs folder)."""
     return Path(env.srcdir) / str(env.config.rnnstate_gpu_report)
@@ -133,7 +149,8 @@ def coverage(report: dict[str, Any], _: Translate = str) -> str:
         modes=modes,
         layers=values("num_layers"),
         directions=directions,
-        inputs=values("input"),
+        # " / " between them: an input's own name may hold a comma ("packed, sorted").
+        inputs=" / ".join(_(kind) for kind in dict.fromkeys(str(r["input"]) for r in rows)),
         settings=", ".join(report["settings"]),
     )
 
@@ -181,8 +198,9 @@ def report_nodes(report: dict[str, Any], heading: str, _: Translate = str) -> li
     rows = []
     for row in report["identities"]:
         module = row["mode"] + (f", proj_size={row['proj_size']}" if row["proj_size"] else "")
-        cells = [module, str(row["num_layers"]), "2" if row["bidirectional"] else "1", row["input"]]
-        rows.append(cells + [row["results"][name] for name in settings])
+        cells = [module, str(row["num_layers"]), "2" if row["bidirectional"] else "1"]
+        cells.append(_(row["input"]))
+        rows.append(cells + [result_text(row["results"][name], _) for name in settings])
     folded = details()
     folded += summary(
         text=_("The {count} configurations, one row each: {coverage}").format(

@@ -56,6 +56,15 @@ def _read_catalog(catalog: Path, mtime: int) -> dict[str, str]:
     }
 
 
+def page_messages(language: str | None) -> dict[str, str]:
+    """Give every translated message of the pages' catalogs in ``language`` (none in English)."""
+    folder = LOCALE / (language or "en") / "LC_MESSAGES"
+    found: dict[str, str] = {}
+    for catalog in sorted(folder.rglob("*.po")) if folder.is_dir() else []:
+        found.update(_read_catalog(catalog, catalog.stat().st_mtime_ns))
+    return found
+
+
 def untranslatable(node: nodes.Node) -> None:
     """Keep a generated node's text out of the pages' catalogs: it is translated already."""
     for element in node.findall(nodes.TextElement):
