@@ -17,6 +17,8 @@ DOCS = ROOT / "docs"
 BUILD = DOCS / "_build"
 SITE = BUILD / "html"
 # Folders the docs build generates: a clean build removes them, docs-live ignores them.
+# (sphinx-gallery no longer writes sg_execution_times.rst, but one left by an older
+# build would be read as a page that no toctree holds, so a clean build removes it.)
 GENERATED = [BUILD, DOCS / "auto_examples", DOCS / "gen_modules"]
 GENERATED_FILES = [DOCS / "sg_execution_times.rst", DOCS / "sg_api_usage.rst"]
 SITETESTS = ROOT / "sitetests"
