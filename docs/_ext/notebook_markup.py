@@ -21,6 +21,7 @@ so that the strict build fails until this extension learns its plain form.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ class Resolver:
         if target.startswith("/"):
             resolved = target.lstrip("/")
         else:
-            resolved = (Path(docname).parent / target).as_posix()
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target))
         return self.page_link(resolved, text)
 
     def gallery_ref(self, body: str) -> str | None:
