@@ -116,6 +116,8 @@ def test_the_description_is_the_first_paragraph_outside_notes_and_tables() -> No
     )
     assert link_preview.first_paragraph(doctree) == "The first paragraph."
     assert link_preview.first_paragraph(publish_doctree("Title\n=====\n")) == ""
+    introducing = publish_doctree("Title\n=====\n\nIt is this:\n\n- a list\n")
+    assert link_preview.first_paragraph(introducing) == "It is this"
 
 
 # -- Notebooks ------------------------------------------------------------------------
@@ -433,12 +435,17 @@ def test_a_tiny_site_gets_descriptions_a_sitemap_and_a_404_page(tmp_path: Path) 
         "Tiny\n====\n\n.. note::\n\n   Not this.\n\nThe page says this. And more.\n\n"
         ".. toctree::\n\n   other\n"
     )
-    (src / "other.rst").write_text("Other\n=====\n\nAnother page.\n")
+    (src / "other.rst").write_text(
+        "Other\n=====\n\n.. meta::\n   :description: Its own words.\n\nAnother page.\n"
+    )
     (src / "404.rst").write_text("Not found\n=========\n\nGo to :doc:`index`.\n")
     out, _ = build_here(src)
     index = (out / "index.html").read_text()
     assert '<meta name="description" content="The page says this. And more." />' in index
     assert '<meta property="og:description" content="The page says this. And more." />' in index
+    other = (out / "other.html").read_text()
+    assert other.count('name="description"') == 1
+    assert '<meta property="og:description" content="Its own words." />' in other
     assert 'href="/en/latest/index.html"' in (out / "404.html").read_text()
     locs = re.findall(r"<loc>([^<]+)</loc>", (out / "sitemap.xml").read_text())
     assert locs == [

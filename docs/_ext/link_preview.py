@@ -6,7 +6,8 @@ gives both the same words and a picture of the page's own, as each page is writt
 
 - the description is the page's first paragraph of prose (not a note, a table or a
   caption), taken from the doctree after translation, so that each edition describes
-  its pages in its own language; it is cut to ``link_preview_length`` characters at the
+  its pages in its own language (a page's own ``.. meta:: :description:`` wins); it is
+  cut to ``link_preview_length`` characters at the
   end of a sentence or, failing that, of a word;
 - the image of a gallery page is its own thumbnail (the figure that sphinx-gallery
   drew from the page's output); any other page shows the thumbnail of the gallery page
@@ -39,6 +40,10 @@ NOT_PROSE = (
     nodes.field_list,
     nodes.rubric,
 )
+# A description the page gives itself (Sphinx writes ``content`` first).
+OWN_DESCRIPTION = re.compile(
+    r'<meta content="([^"]*)" name="description"|<meta name="description" content="([^"]*)"'
+)
 # The end of a sentence: Latin punctuation before a space, or the CJK full stop,
 # exclamation and question marks.
 SENTENCE_END = re.compile(r"[.!?](?=\s)|[\u3002\uff01\uff1f]")
@@ -54,7 +59,9 @@ def first_paragraph(doctree: nodes.document) -> str:
                 inside_other = True
                 break
             parent = parent.parent
-        text = " ".join(paragraph.astext().split())
+        # A paragraph that introduces a list or a table ends with a colon; alone it is
+        # a statement.
+        text = " ".join(paragraph.astext().split()).rstrip(":\uff1a")
         if not inside_other and text:
             return text
     return ""
@@ -94,11 +101,16 @@ def add_preview(
     if doctree is None:  # search, index: no page of prose
         return
     fields = dict(context.get("meta") or {})
-    description = trim(first_paragraph(doctree), app.config.link_preview_length)
-    if description:
+    own = OWN_DESCRIPTION.search(context.get("metatags", ""))
+    if own:  # the page's own .. meta:: description, which Sphinx has written
+        description = html.unescape(own.group(1) or own.group(2))
+    else:
+        description = trim(first_paragraph(doctree), app.config.link_preview_length)
+    if description and not own:
         context["metatags"] = context.get("metatags", "") + (
             f'<meta name="description" content="{html.escape(description)}" />\n'
         )
+    if description:
         fields["og:description"] = html.escape(description, quote=False)
     imagedir = getattr(app.builder, "imagedir", "_images")
     image = thumbnail(app.env, pagename, imagedir) or thumbnail(
