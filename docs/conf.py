@@ -239,9 +239,12 @@ notebook_markup_base_url = EDITION_URLS["en"]  # the notebooks are written in En
 # and no computation-time pages (whose numbers differ on every run).
 sphinx_gallery_conf["write_computation_times"] = False
 sphinx_gallery_conf["min_reported_time"] = float("inf")
-# "Related examples" closes each gallery page: the three pages whose text and code
-# share the most rare words with it (min_df/max_df drop words of every page).
-sphinx_gallery_conf["recommender"] = {"enable": True, "n_examples": 3, "min_df": 3, "max_df": 0.9}
+# "Related examples" closes each gallery page: the three pages closest to it by the
+# words of their text and code. The recommender counts a word's uses over the whole
+# gallery, so max_df=100 drops only what every page repeats (torch, output, h_n) and
+# keeps the topic words: the packed page then suggests the other variable-length
+# pages, the bidirectional page the mistakes made with its final states.
+sphinx_gallery_conf["recommender"] = {"enable": True, "n_examples": 3, "min_df": 3, "max_df": 100}
 
 
 def use_edition_url(app: Sphinx, config: Config) -> None:
