@@ -82,6 +82,10 @@ def build_site(session: nox.Session, *args: str) -> None:
         "-W",
         "-n",
         "--keep-going",
+        # Sphinx's caches outside the site: they are pickles, which differ between two
+        # builds of the same sources, and no reader needs them.
+        "-d",
+        str(BUILD / "doctrees"),
         *args,
         str(DOCS),
         str(SITE),
