@@ -8,10 +8,12 @@ import sys
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from docutils import nodes
     from sphinx.application import Sphinx
+    from sphinx.config import Config
 
 # One OpenMP thread for the torch that runs in this process (the examples, the
 # verified tables): Sphinx forks its workers under -j, and an OpenMP worker alive
@@ -48,6 +50,14 @@ extensions = [
     "fresh_gallery",  # re-run examples whose package, torch or pins changed
     "accessible_html",  # accessible, valid markup from the theme and the gallery
     "editions",  # the English and Chinese editions: language options, links between them
+    # Reach (settings in their section below): sitemap, previews, 404, plain notebooks.
+    "sphinx_sitemap",
+    "sphinxext.opengraph",
+    "notfound.extension",
+    "sitemap_editions",  # one sitemap for both editions, with hreflang; robots.txt
+    "link_preview",  # each page's description and preview image
+    "not_found_links",  # the 404 page's own links work at any depth
+    "notebook_markup",  # no Sphinx roles left in the downloadable notebooks
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
@@ -130,7 +140,6 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "capture_repr": ("_repr_html_", "__repr__"),
     "matplotlib_animations": False,
-    "min_reported_time": 1,
     # docs/_ext/reader_install.py fills in each notebook's wheel, command and torch.
     "first_notebook_cell": (
         "# This notebook needs rnnstate. Put {wheel} and constraints.txt (both\n"
@@ -167,13 +176,12 @@ html_theme_options = {
 html_context = {"torch_version": TORCH_VERSION}
 
 # -- Search: pages that answer nothing stay out of the index ---------------------
-# sphinx-gallery writes execution-time tables (sg_execution_times), an API usage
-# report (sg_api_usage), and index pages (the guide's and one per chapter) that
-# repeat the headers and first paragraphs of the pages they link to. In the
-# search results they would push the pages that answer down, so they are marked
-# ``nosearch``: Sphinx then indexes them with no title and no words
-# (sitetests/test_search.py checks it).
-NO_SEARCH = re.compile(r"(^|/)(sg_execution_times|sg_api_usage)$|^auto_examples/([^/]+/)?index$")
+# sphinx-gallery writes an API usage report (sg_api_usage) and index pages (the
+# guide's and one per chapter) that repeat the headers and first paragraphs of the
+# pages they link to. In the search results they would push the pages that answer
+# down, so they are marked ``nosearch``: Sphinx then indexes them with no title and
+# no words (sitetests/test_search.py checks it).
+NO_SEARCH = re.compile(r"(^|/)sg_api_usage$|^auto_examples/([^/]+/)?index$")
 
 # Rank results by how many query words a page has in its titles, not by its best
 # word alone (see the file's header).
@@ -187,6 +195,79 @@ def keep_out_of_search(app: Sphinx, doctree: nodes.document) -> None:
         app.env.metadata[docname]["nosearch"] = ""
 
 
+# -- Reach: search engines, previews, 404 -----------------------------------------
+# The one place that says where the site is hosted. Each edition has its own base URL,
+# by Sphinx language (English at the root of a local build, Chinese in its zh_CN/):
+# - on Read the Docs, READTHEDOCS_CANONICAL_URL names the edition being built
+#   (.../en/latest/, or .../zh-cn/latest/ for the Chinese translation project), and
+#   the other edition is the same URL with Read the Docs' language folder swapped;
+# - elsewhere, RNNSTATE_BASE_URL names the English edition (default below); the
+#   Chinese one swaps the language folder too, or, for a URL without one, is its zh_CN/.
+# The canonical links, the sitemap, the preview cards and the 404 page's links use them.
+DEFAULT_BASE_URL = "https://rnnstate.readthedocs.io/en/latest/"
+EDITION_FOLDERS = {"en": "en", "zh_CN": "zh-cn"}  # Sphinx language -> Read the Docs folder
+
+
+def edition_urls(url: str) -> dict[str, str]:
+    """Give every edition's base URL (by Sphinx language), from the URL of any one."""
+    url = url.rstrip("/") + "/"
+    for folder in EDITION_FOLDERS.values():
+        found = re.search(rf"/{re.escape(folder)}/([^/]+/)?$", url)
+        if found:
+            host, version = url[: found.start()], found.group(1) or ""
+            return {lang: f"{host}/{f}/{version}" for lang, f in EDITION_FOLDERS.items()}
+    return {lang: url if lang == "en" else f"{url}{lang}/" for lang in EDITION_FOLDERS}
+
+
+EDITION_URLS = edition_urls(
+    os.environ.get("READTHEDOCS_CANONICAL_URL")
+    or os.environ.get("RNNSTATE_BASE_URL")
+    or DEFAULT_BASE_URL
+)
+# The link from each page to the same page in the other edition (docs/_ext/editions.py):
+# absolute on Read the Docs, where the editions are two projects; relative elsewhere.
+rnnstate_edition_urls = EDITION_URLS if os.environ.get("READTHEDOCS_CANONICAL_URL") else {}
+# This build's edition: English here, its own language once the build knows it (below).
+html_baseurl = EDITION_URLS["en"]
+sitemap_url_scheme = "{link}"  # html_baseurl is already the edition's full URL
+sitemap_locales = [None]  # sitemap_editions writes the alternates of both editions
+sitemap_editions = EDITION_URLS
+sitemap_hreflang = {"en": "en", "zh_CN": "zh-CN"}
+# Pages a search should not land on: the 404 page, the search page, the indexes, the
+# highlighted sources and the gallery's API usage report.
+sitemap_excludes = [
+    "404.html",
+    "search.html",
+    "genindex.html",
+    "py-modindex.html",
+    "_modules/*",
+    "sg_api_usage.html",
+]
+ogp_site_name = "rnnstate"
+ogp_social_cards = {"enable": False}  # the preview image is the page's own figure
+link_preview_site_page = "auto_examples/01_one_layer/output_vs_h_n"
+notebook_markup_base_url = EDITION_URLS["en"]  # the notebooks are written in English
+# Two clean builds of one commit give the same files: no running times on the pages
+# and no computation-time pages (whose numbers differ on every run).
+sphinx_gallery_conf["write_computation_times"] = False
+sphinx_gallery_conf["min_reported_time"] = float("inf")
+# "Related examples" closes each gallery page: the three pages closest to it by the
+# words of their text and code. The recommender counts a word's uses over the whole
+# gallery, so max_df=100 drops only what every page repeats (torch, output, h_n) and
+# keeps the topic words: the packed page then suggests the other variable-length
+# pages, the bidirectional page the mistakes made with its final states.
+sphinx_gallery_conf["recommender"] = {"enable": True, "n_examples": 3, "min_df": 3, "max_df": 100}
+
+
+def use_edition_url(app: Sphinx, config: Config) -> None:
+    """Point the canonical links, previews and 404 links at this build's edition."""
+    base = EDITION_URLS.get(config.language or "en", EDITION_URLS["en"])
+    config.html_baseurl = base
+    config.ogp_site_url = base
+    config.notfound_urls_prefix = urlsplit(base).path
+
+
 def setup(app: Sphinx) -> None:
     """Connect this file's own hooks."""
     app.connect("doctree-read", keep_out_of_search)
+    app.connect("config-inited", use_edition_url)

@@ -20,11 +20,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 def gallery_pages(site: Path) -> list[str]:
     pages = sorted(site.glob("auto_examples/*/*.html"))
-    return [
-        p.relative_to(site).as_posix()
-        for p in pages
-        if p.name not in ("index.html", "sg_execution_times.html")
-    ]
+    return [p.relative_to(site).as_posix() for p in pages if p.name != "index.html"]
 
 
 def test_the_landing_page_loads_cleanly_and_links_to_the_gallery(

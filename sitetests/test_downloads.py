@@ -34,7 +34,7 @@ from .conftest import SITE
 PAGES = sorted(
     path.relative_to(SITE).as_posix()
     for path in SITE.glob("auto_examples/**/*.html")
-    if path.name not in ("index.html", "sg_execution_times.html")
+    if path.name != "index.html"
 )
 TIMEOUT = 600  # seconds for one install, script or notebook on a slow, shared machine
 

@@ -7,6 +7,7 @@ it points to. External links are listed in the report, never fetched.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ from .site_files import built_pages
 
 # The attributes that hold a URL, and (for srcset) several.
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "poster", "data", "xlink:href"})
+# The page the host serves for any missing address: its links are absolute paths on the
+# host (the site's URL path, then the file), so that they work at any depth.
+NOT_FOUND = "404.html"
 # Schemes that name no file and no server to check.
 NOT_LINKS = frozenset({"mailto", "tel", "data", "javascript", "blob"})
 
@@ -79,7 +83,11 @@ def check_links(site: Path) -> LinkCheck:
             if parts.scheme or parts.netloc:
                 external[url].append(source)
                 continue
-            target = _resolve(source, unquote(parts.path))
+            path = unquote(parts.path)
+            edition = PurePosixPath(source).parent  # each edition has its 404 page at its root
+            if PurePosixPath(source).name == NOT_FOUND:
+                path = path.removeprefix(not_found_prefix(site / edition))
+            target = _resolve(source, path)
             if target is None:
                 broken.append(f"{source}: {url} (outside the site)")
             elif not (site / target).is_file():
@@ -89,6 +97,13 @@ def check_links(site: Path) -> LinkCheck:
                 if unquote(parts.fragment) not in ids:
                     broken.append(f"{source}: {url} (no id {parts.fragment!r} in {target})")
     return LinkCheck(len(pages), broken, dict(external))
+
+
+def not_found_prefix(edition: Path) -> str:
+    """Give the path an edition's 404 links start with: its URL path, from its canonical."""
+    index = (edition / "index.html").read_text() if (edition / "index.html").is_file() else ""
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', index)
+    return urlsplit(canonical.group(1)).path.removesuffix("index.html") if canonical else "/"
 
 
 def _resolve(source: str, path: str) -> str | None:

@@ -4,7 +4,7 @@ Each query runs through the built site's ``searchtools.js`` against its
 ``searchindex.js``, in Chromium, exactly as the search page runs it: the query is
 parsed and scored by the page's own ``Search`` object, and the results are taken
 in the order the page lists them. The page that answers must be among the first
-three. Pages that answer nothing (execution times, chapter indexes) must not be
+three. Pages that answer nothing (the API usage report, chapter indexes) must not be
 in the index at all.
 """
 
@@ -165,13 +165,13 @@ def _search_index(site: Path) -> tuple[list[str], list[str], set[int]]:
 def _answers_nothing(docname: str) -> bool:
     name = docname.rsplit("/", 1)[-1]
     gallery_index = re.fullmatch(r"auto_examples/([^/]+/)?index", docname) is not None
-    return name in ("sg_execution_times", "sg_api_usage") or gallery_index
+    return name == "sg_api_usage" or gallery_index
 
 
 def test_pages_that_answer_nothing_are_not_in_the_search_index(site: Path) -> None:
     docnames, titles, worded = _search_index(site)
     quiet = [i for i, name in enumerate(docnames) if _answers_nothing(name)]
-    assert len(quiet) >= 14  # the execution times, the guide's index and every chapter's
+    assert len(quiet) >= 14  # the API usage report, the guide's index and every chapter's
     assert [docnames[i] for i in quiet if titles[i] or i in worded] == []
 
 

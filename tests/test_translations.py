@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polib
 import pytest
+import tomllib
 from docutils import nodes
 from docutils.core import publish_doctree
 
@@ -222,3 +223,15 @@ def test_the_same_english_is_translated_the_same_way_on_every_page() -> None:
                 by_text.setdefault(text, []).append(catalog_id(catalog))
     differing = {msgid[:60]: ways for msgid, ways in seen.items() if len(ways) > 1}
     assert differing == {}
+
+
+def test_every_reviewed_page_records_the_review_of_its_chinese_text() -> None:
+    claims = MESSAGES.parents[2] / "claims"
+    reviews = [path for path in claims.rglob("*.toml") if path.name != "README.toml"]
+    assert len(reviews) >= 25
+    missing = [
+        str(path.relative_to(claims))
+        for path in reviews
+        if not tomllib.loads(path.read_text(encoding="utf-8")).get("translation_review")
+    ]
+    assert missing == []

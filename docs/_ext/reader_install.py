@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +58,8 @@ EXTRAS = {
 PROVIDED = {"rnnstate", "torch"}
 # Files whose content goes into the wheel (beside the package folder).
 WHEEL_INPUTS = ("pyproject.toml", "README.md", "LICENSE")
-# Zip members are dated this way so that the same inputs give the same zip.
+# Zip members are dated this way so that the same inputs give the same zip, or by
+# SOURCE_DATE_EPOCH where a reproducible build sets it.
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 
@@ -297,8 +299,18 @@ def rewrite_zip(archive: Path, folder: Path, added: dict[str, bytes]) -> None:
     new = archive.with_name(archive.name + ".tmp")
     with zipfile.ZipFile(new, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for name, data in members.items():
-            zipped.writestr(zipfile.ZipInfo(name, date_time=ZIP_DATE), data)
+            zipped.writestr(zipfile.ZipInfo(name, date_time=zip_date()), data)
     new.replace(archive)
+
+
+def zip_date() -> tuple[int, int, int, int, int, int]:
+    """Give the date of every zip member: SOURCE_DATE_EPOCH (UTC) if set, else ZIP_DATE."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return ZIP_DATE
+    # A zip cannot date anything before 1980 (its epoch).
+    year, month, day, hour, minute, second = time.gmtime(max(int(epoch), 315532800))[:6]
+    return (year, month, day, hour, minute, second)
 
 
 def _ours(name: str) -> bool:

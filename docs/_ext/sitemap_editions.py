@@ -1,0 +1,81 @@
+"""One sitemap for both editions of the site, and a robots.txt that points at it.
+
+``sphinx-sitemap`` lists the pages this build wrote, at ``html_baseurl``, in the order
+the pages were written. The site has an edition per language, built from the same
+sources (so with the same pages), each at its own URL (``sitemap_editions``: a Sphinx
+language -> its edition's base URL, the default edition first). After the build, this
+extension rewrites that sitemap so that it lists every page of every edition, sorted,
+each with ``hreflang`` alternates naming the page in every edition (``sitemap_hreflang``
+gives each language's code; the default edition is also ``x-default``), and writes a
+``robots.txt`` that names the sitemap. Every edition writes the same list, so the one
+at the site's root covers both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree import ElementTree
+
+from sphinx.application import Sphinx
+from sphinx.util.typing import ExtensionMetadata
+
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML = "http://www.w3.org/1999/xhtml"
+
+
+def page_links(sitemap: Path, base_url: str) -> list[str]:
+    """Read the pages a sitemap lists, as links relative to ``base_url``, sorted."""
+    # The file sphinx-sitemap has just written in this build, not data from elsewhere.
+    root = ElementTree.parse(sitemap).getroot()  # noqa: S314
+    locs = [loc.text or "" for loc in root.iter(f"{{{SITEMAP}}}loc")]
+    return sorted({loc.removeprefix(base_url) for loc in locs})
+
+
+def editions_sitemap(links: list[str], editions: dict[str, str], hreflang: dict[str, str]) -> bytes:
+    """Write the sitemap of every page in every edition, with its alternates."""
+    ElementTree.register_namespace("", SITEMAP)
+    ElementTree.register_namespace("xhtml", XHTML)
+    root = ElementTree.Element(f"{{{SITEMAP}}}urlset")
+    default = next(iter(editions.values()))
+    for base in editions.values():
+        for link in links:
+            url = ElementTree.SubElement(root, f"{{{SITEMAP}}}url")
+            ElementTree.SubElement(url, f"{{{SITEMAP}}}loc").text = base + link
+            alternates = [(hreflang.get(lang, lang), other) for lang, other in editions.items()]
+            for code, other in [*alternates, ("x-default", default)]:
+                ElementTree.SubElement(
+                    url, f"{{{XHTML}}}link", rel="alternate", hreflang=code, href=other + link
+                )
+    ElementTree.indent(root, space=" ")
+    written: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return written + b"\n"
+
+
+def robots(sitemap_url: str) -> str:
+    """Write a robots.txt that lets every crawler in and names the sitemap."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n"
+
+
+def rewrite_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Replace sphinx-sitemap's file with the editions' sitemap; write robots.txt."""
+    sitemap = Path(app.outdir) / app.config.sitemap_filename
+    if exception is not None or not sitemap.is_file():
+        return
+    base_url = app.config.html_baseurl
+    editions = app.config.sitemap_editions or {app.config.language: base_url}
+    links = page_links(sitemap, base_url)
+    sitemap.write_bytes(editions_sitemap(links, editions, app.config.sitemap_hreflang))
+    (Path(app.outdir) / "robots.txt").write_text(robots(base_url + app.config.sitemap_filename))
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Run after sphinx-sitemap has written its file (build-finished, priority 500)."""
+    app.add_config_value("sitemap_editions", {}, "html", types=frozenset({dict}))
+    app.add_config_value("sitemap_hreflang", {}, "html", types=frozenset({dict}))
+    app.connect("build-finished", rewrite_sitemap, priority=600)
+    return {
+        "version": "1",
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
