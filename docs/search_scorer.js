@@ -50,8 +50,9 @@ Search.performTermsSearch = (queryTerms, excludedTerms) => {
     // Chinese runs are segmented; letters and digits between them are kept whole.
     for (const part of term.split(/([\u3400-\u9fff\uf900-\ufaff]+)/)) {
       if (!part) continue;
-      if (CJK.test(part)) segment(part, known).forEach((word) => searchTerms.add(word));
-      else searchTerms.add(part);
+      // A run the index holds whole (the English index keeps Chinese text unsplit) stays.
+      const words = CJK.test(part) && !known(part) ? segment(part, known) : [part];
+      words.forEach((word) => searchTerms.add(word));
     }
   }
   const asList = (files) => (files.length === undefined ? [files] : files);

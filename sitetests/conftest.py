@@ -9,10 +9,13 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
+import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -81,14 +84,50 @@ def pytest_terminal_summary(
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def __init__(
+        self,
+        request: Any,  # noqa: ANN401 - socketserver's own annotation
+        client_address: Any,  # noqa: ANN401
+        server: socketserver.BaseServer,
+        *,
+        directory: str,
+        hosted: dict[str, str],
+    ) -> None:
+        # URL path of an edition on its host -> its folder in the built site (hosted_paths).
+        self.hosted = hosted  # before super(): it handles the request
+        super().__init__(request, client_address, server, directory=directory)
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def translate_path(self, path: str) -> str:
+        # The 404 page links its assets by their path on the host (/en/latest/_static/...),
+        # as it is served for any missing address: serve those paths as the host would.
+        for prefix, folder in self.hosted.items():
+            if path.startswith(prefix):
+                path = "/" + folder + path.removeprefix(prefix)
+                break
+        return super().translate_path(path)
+
+
+def hosted_paths(site: Path) -> dict[str, str]:
+    """Map each edition's URL path (from its canonical link) to its folder in ``site``."""
+    paths = {}
+    for folder in ("", "zh_CN/"):
+        index = site / folder / "index.html"
+        text = index.read_text(encoding="utf-8") if index.is_file() else ""
+        canonical = re.search(r'<link rel="canonical" href="([^"]+)"', text)
+        if canonical:
+            path = urlsplit(canonical.group(1)).path.removesuffix("index.html")
+            if path not in ("/", f"/{folder}"):
+                paths[path] = folder
+    return paths
 
 
 @pytest.fixture(scope="session")
 def base_url(site: Path) -> Iterator[str]:
     """Serve the site on a free port of 127.0.0.1 for the whole session."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
+    handler = functools.partial(_QuietHandler, directory=str(site), hosted=hosted_paths(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

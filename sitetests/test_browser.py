@@ -172,6 +172,9 @@ def test_the_copy_button_copies_a_code_cell(context: BrowserContext, base_url: s
     [
         ("landing", "index.html"),
         ("example", "auto_examples/03_bidirectional/bidirectional_final_states.html"),
+        # The Chinese edition, drawn with the CJK font that .ci/run installs.
+        ("zh-landing", "zh_CN/index.html"),
+        ("zh-example", "zh_CN/auto_examples/03_bidirectional/bidirectional_final_states.html"),
     ],
 )
 def test_screenshots_are_saved_for_a_person_to_look_at(

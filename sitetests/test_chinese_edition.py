@@ -3,8 +3,8 @@
 Every page of the English edition has its Chinese page, in Chinese; each page links
 to the same page in the other edition, both ways, with ``hreflang``; the site's
 search finds pages from Chinese queries (jieba splits the words); the Chinese pages
-offer the same downloads as the English ones; and screenshots of the Chinese pages,
-rendered with a CJK font, are saved for a person to look at.
+offer the same downloads as the English ones; and a CJK font is there for the
+screenshots of Chinese pages that test_browser.py saves.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import Browser, Page
 
-from .browsing import visit
+from .browsing import ranked, visit
+from .browsing import search_page as open_search
 from .site_files import built_pages
 
 ZH = "zh_CN"
@@ -132,26 +133,15 @@ def test_the_chinese_pages_offer_the_same_downloads_as_the_english_ones(site: Pa
 
 @pytest.fixture(scope="module")
 def search_page(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context()
-    seen = visit(context, f"{base_url}/{ZH}/search.html")
-    seen.page.wait_for_function("() => Search.hasIndex()", timeout=15_000)
-    yield seen.page
-    assert seen.errors == []
-    assert seen.outside == []
-    context.close()
-
-
-_RANKED = """(query) => {
-  const parsed = Search._parseQuery(query);
-  return Search._performSearch(...parsed).reverse().map((r) => r[0]);
-}"""
+    with open_search(browser, f"{base_url}/{ZH}/search.html") as page:
+        yield page
 
 
 @pytest.mark.parametrize(("query", "expected"), QUERIES, ids=[q for q, _ in QUERIES])
 def test_the_chinese_search_lists_the_answering_page_in_its_top_3(
     search_page: Page, query: str, expected: str
 ) -> None:
-    top = [str(name) for name in search_page.evaluate(_RANKED, query)][:3]
+    top = ranked(search_page, query)[:3]
     assert expected in top, f"{query!r}: the search lists {top}, not {expected}"
 
 
@@ -180,32 +170,12 @@ def test_the_language_link_leads_to_the_other_edition_in_the_browser(
 
 
 def test_a_cjk_font_is_installed_for_the_screenshots() -> None:
-    # Without one, Chromium draws Chinese as empty boxes (.ci/run installs fonts-noto-cjk).
+    # Without one, Chromium draws Chinese as empty boxes in the screenshots of the Chinese
+    # pages (sitetests/test_browser.py); .ci/run installs fonts-noto-cjk.
     listing = shutil.which("fc-list")
     assert listing is not None, "fontconfig's fc-list is missing: apt-get install fonts-noto-cjk"
     fonts = subprocess.run([listing, ":lang=zh"], capture_output=True, text=True, check=True)
     assert fonts.stdout.strip(), "no Chinese font: apt-get install fonts-noto-cjk"
-
-
-@pytest.mark.parametrize("theme", ["light", "dark"])
-@pytest.mark.parametrize(
-    ("name", "path"),
-    [
-        ("zh-landing", f"{ZH}/index.html"),
-        ("zh-example", f"{ZH}/{GUIDE}03_bidirectional/bidirectional_final_states.html"),
-    ],
-)
-def test_chinese_screenshots_are_saved_for_a_person_to_look_at(
-    browser: Browser, base_url: str, screenshots: Path, theme: str, name: str, path: str
-) -> None:
-    target_file = screenshots / f"{name}-{theme}.png"
-    with browser.new_context(viewport={"width": 1280, "height": 900}) as context:
-        context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
-        seen = visit(context, f"{base_url}/{path}")
-        seen.page.screenshot(path=str(target_file), full_page=False)
-        shown = seen.page.evaluate("document.body.dataset.theme")
-    assert target_file.stat().st_size > 10_000
-    assert shown == theme
 
 
 def test_the_gallery_thumbnails_of_the_chinese_edition_are_in_chinese(site: Path) -> None:

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from .browsing import visit
+from .browsing import ranked, visit
+from .browsing import search_page as open_search
 
 TOP = 3
 GUIDE = "auto_examples/"
@@ -93,30 +94,11 @@ QUERIES = [
     ("my configuration shapes and code", "your-configuration"),
 ]
 
-# Run a query as searchtools.js does, and return the docnames in the order the
-# page lists them: it pops results from the end of what _performSearch returns.
-_RANKED = """(query) => {
-  const parsed = Search._parseQuery(query);
-  return Search._performSearch(...parsed).reverse().map((r) => r[0]);
-}"""
-
 
 @pytest.fixture(scope="module")
 def search_page(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context()
-    seen = visit(context, f"{base_url}/search.html")
-    seen.page.wait_for_function("() => Search.hasIndex()", timeout=15_000)
-    yield seen.page
-    assert seen.errors == []
-    assert seen.outside == []
-    context.close()
-
-
-def ranked(page: Page, query: str) -> list[str]:
-    """List the docnames the site's search shows for ``query``, best first."""
-    result = page.evaluate(_RANKED, query)
-    assert isinstance(result, list)
-    return [str(docname) for docname in result]
+    with open_search(browser, f"{base_url}/search.html") as page:
+        yield page
 
 
 def test_there_are_at_least_40_reader_queries_and_every_page_they_name_exists(site: Path) -> None:

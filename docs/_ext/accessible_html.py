@@ -31,16 +31,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shared import messages
+from shared import N_, messages
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util.typing import ExtensionMetadata
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
-    """Mark a string for the catalogs (``nox -s translations``); translated where shown."""
-    return text
-
 
 LABELS: dict[str, str] = {
     "code": N_("Code"),

@@ -10,16 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from docutils import nodes
-from shared import TORCH_VERSION, messages, note_package, table, untranslatable
+from shared import N_, TORCH_VERSION, messages, note_package, table, untranslatable
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
-    """Mark a string for the catalogs (``nox -s translations``); translated where shown."""
-    return text
-
 
 # (label, Config fields: mode, num_layers, bidirectional, batch_first, proj, input)
 Row = tuple[str, tuple[str, int, bool, bool, bool, str]]

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from docutils import nodes
-from shared import TORCH_VERSION, messages, package_digest
+from shared import N_, TORCH_VERSION, messages, package_digest
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -99,11 +99,6 @@ def write_configurations(app: Sphinx) -> None:
         "// Written by the docs build after checking every line on a real module.\n"
         f"window.RNNSTATE_CONFIGURATIONS = {json.dumps(payload, separators=(',', ':'))};\n"
     )
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
-    """Mark a string for the catalogs (``nox -s translations``); translated where shown."""
-    return text
 
 
 # The controls: (legend, [(label, the control's HTML with {label} where the label goes)]).

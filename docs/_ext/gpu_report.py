@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from shared import Translate, messages, note_package, table, untranslatable
+from shared import N_, Translate, messages, note_package, table, untranslatable
 from sphinx.application import Sphinx
 from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
@@ -84,11 +84,6 @@ class GpuReportDomain(Domain):
         for docname in docnames:
             if docname in otherdata["pages"]:
                 self.pages[docname] = otherdata["pages"][docname]
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
-    """Mark a string for the catalogs (``nox -s translations``); translated where shown."""
-    return text
 
 
 # The report's words for the inputs and the results (rnnstate.verify), as shown.

@@ -25,6 +25,15 @@ Translate = Callable[[str], str]
 LOCALE = Path(__file__).parents[1] / "locale"
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for a string translated later
+    """Mark a string for the catalogs (``nox -s translations``); translated where shown.
+
+    For strings defined before the build's language is known (labels, table headers);
+    ``messages(language)`` translates them where they are shown.
+    """
+    return text
+
+
 def messages(language: str | None) -> Translate:
     """Give the function that translates the extensions' own strings into ``language``.
 

@@ -171,14 +171,14 @@
         text.setAttribute("text-anchor", "end");
         text.textContent = `${t("layer {layer}", { layer: layer })} ${dir === 0 ? "\u2192" : "\u2190"}`;
         svg.append(text);
-        for (let t = 0; t < steps; t++) {
+        for (let col = 0; col < steps; col++) {
           const rect = document.createElementNS(SVG, "rect");
-          rect.setAttribute("x", left + t * w + 2);
+          rect.setAttribute("x", left + col * w + 2);
           rect.setAttribute("y", y + 2);
           rect.setAttribute("width", w - 4);
           rect.setAttribute("height", h - 4);
           rect.setAttribute("rx", 3);
-          const step = t === steps - 1 ? "last" : t === 0 ? "first" : null;
+          const step = col === steps - 1 ? "last" : col === 0 ? "first" : null;
           const isMarked = step !== null && (
             (step === "last" && dir === 0 && marked.has(`${layer},0,last`)) ||
             (step === "first" && dir === 1 && marked.has(`${layer},1,first`)));
