@@ -205,6 +205,9 @@ def keep_out_of_search(app: Sphinx, doctree: nodes.document) -> None:
 #   Chinese one swaps the language folder too, or, for a URL without one, is its zh_CN/.
 # The canonical links, the sitemap, the preview cards and the 404 page's links use them.
 DEFAULT_BASE_URL = "https://rnnstate.readthedocs.io/en/latest/"
+# The editions, with their HTML language codes, are listed once, in docs/_ext/editions.py.
+from editions import EDITIONS
+
 EDITION_FOLDERS = {"en": "en", "zh_CN": "zh-cn"}  # Sphinx language -> Read the Docs folder
 
 
@@ -232,7 +235,7 @@ html_baseurl = EDITION_URLS["en"]
 sitemap_url_scheme = "{link}"  # html_baseurl is already the edition's full URL
 sitemap_locales = [None]  # sitemap_editions writes the alternates of both editions
 sitemap_editions = EDITION_URLS
-sitemap_hreflang = {"en": "en", "zh_CN": "zh-CN"}
+sitemap_hreflang = {edition.language: edition.lang for edition in EDITIONS}
 # Pages a search should not land on: the 404 page, the search page, the indexes, the
 # highlighted sources and the gallery's API usage report.
 sitemap_excludes = [
