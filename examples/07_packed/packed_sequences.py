@@ -1,10 +1,11 @@
 r"""
-Packed sequences of variable length: h_n stops at each sequence's last valid step
-=================================================================================
+Packed sequences of variable length: forward h_n stops at each last valid step
+==============================================================================
 
 Real batches hold sequences of variable length, padded to the longest. Packing
-them (``pack_padded_sequence``) tells the module where each one ends: ``h_n`` then
-holds each sequence's hidden state at its *last valid step*, no direction reads
+them (``pack_padded_sequence``) tells the module where each one ends: the forward
+rows of ``h_n`` then hold each sequence's hidden state at its *last valid step*
+(a backward row holds the state after reading back to step 0), no direction reads
 the padding, and ``pad_packed_sequence`` turns the packed ``output`` back into a
 padded tensor whose padded steps are zero. This is why we pack the sequences in
 PyTorch. The page also covers ``enforce_sorted``, ``sorted_indices`` and
@@ -98,7 +99,7 @@ assert torch.equal(forward_final, h_n[-2])
 
 # %%
 # The backward direction starts at each sequence's last valid step and still ends
-# at step 0, so its final state is at step 0, as without packing.
+# at step 0, so its final state is at step 0.
 print("torch.equal(output[:, 0, H:], h_n[-1]):", torch.equal(output[:, 0, H:], h_n[-1]))
 assert torch.equal(output[:, 0, H:], h_n[-1])
 
