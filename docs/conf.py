@@ -228,8 +228,10 @@ EDITION_URLS = edition_urls(
     or DEFAULT_BASE_URL
 )
 # The link from each page to the same page in the other edition (docs/_ext/editions.py):
-# absolute on Read the Docs, where the editions are two projects; relative elsewhere.
-rnnstate_edition_urls = EDITION_URLS if os.environ.get("READTHEDOCS_CANONICAL_URL") else {}
+# absolute on Read the Docs, where the editions are two projects; relative elsewhere,
+# so that a local build works from file:// too (the 404 page's start at the host's root).
+rnnstate_edition_urls = EDITION_URLS
+rnnstate_edition_links = "absolute" if os.environ.get("READTHEDOCS_CANONICAL_URL") else "relative"
 # This build's edition: English here, its own language once the build knows it (below).
 html_baseurl = EDITION_URLS["en"]
 sitemap_url_scheme = "{link}"  # html_baseurl is already the edition's full URL

@@ -9,15 +9,15 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import re
 import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
+
+from .site_files import hosted_paths
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -108,20 +108,6 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
                 path = "/" + folder + path.removeprefix(prefix)
                 break
         return super().translate_path(path)
-
-
-def hosted_paths(site: Path) -> dict[str, str]:
-    """Map each edition's URL path (from its canonical link) to its folder in ``site``."""
-    paths = {}
-    for folder in ("", "zh_CN/"):
-        index = site / folder / "index.html"
-        text = index.read_text(encoding="utf-8") if index.is_file() else ""
-        canonical = re.search(r'<link rel="canonical" href="([^"]+)"', text)
-        if canonical:
-            path = urlsplit(canonical.group(1)).path.removesuffix("index.html")
-            if path not in ("/", f"/{folder}"):
-                paths[path] = folder
-    return paths
 
 
 @pytest.fixture(scope="session")

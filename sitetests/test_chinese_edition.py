@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Page
 
 from .browsing import ranked, visit
 from .browsing import search_page as open_search
-from .site_files import built_pages
+from .site_files import built_pages, hosted_file
 
 ZH = "zh_CN"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -65,8 +65,14 @@ def read(path: Path) -> BeautifulSoup:
 
 
 def target(page: Path, href: str) -> Path:
-    """Give the file a relative link of ``page`` points to."""
-    return (page.parent / href.split("#", 1)[0]).resolve()
+    """Give the file a link of ``page`` points to (from the host's root on the 404 page)."""
+    path = href.split("#", 1)[0]
+    if path.startswith("/"):
+        site = next(p for p in page.parents if (p / "index.html").is_file() and p.name != ZH)
+        hosted = hosted_file(site, path)
+        assert hosted is not None, f"{page}: {href} is on no edition's path"
+        return hosted.resolve()
+    return (page.parent / path).resolve()
 
 
 def test_every_english_page_has_its_chinese_page_and_no_more(site: Path) -> None:

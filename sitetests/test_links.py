@@ -7,7 +7,6 @@ it points to. External links are listed in the report, never fetched.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .site_files import built_pages
+from .site_files import built_pages, hosted_file
 
 # The attributes that hold a URL, and (for srcset) several.
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "poster", "data", "xlink:href"})
@@ -84,10 +83,12 @@ def check_links(site: Path) -> LinkCheck:
                 external[url].append(source)
                 continue
             path = unquote(parts.path)
-            edition = PurePosixPath(source).parent  # each edition has its 404 page at its root
-            if PurePosixPath(source).name == NOT_FOUND:
-                path = path.removeprefix(not_found_prefix(site / edition))
-            target = _resolve(source, path)
+            if PurePosixPath(source).name == NOT_FOUND and path.startswith("/"):
+                # The 404 page links by path on the host (either edition's).
+                hosted = hosted_file(site, path)
+                target = hosted.relative_to(site).as_posix() if hosted else None
+            else:
+                target = _resolve(source, path)
             if target is None:
                 broken.append(f"{source}: {url} (outside the site)")
             elif not (site / target).is_file():
@@ -97,13 +98,6 @@ def check_links(site: Path) -> LinkCheck:
                 if unquote(parts.fragment) not in ids:
                     broken.append(f"{source}: {url} (no id {parts.fragment!r} in {target})")
     return LinkCheck(len(pages), broken, dict(external))
-
-
-def not_found_prefix(edition: Path) -> str:
-    """Give the path an edition's 404 links start with: its URL path, from its canonical."""
-    index = (edition / "index.html").read_text() if (edition / "index.html").is_file() else ""
-    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', index)
-    return urlsplit(canonical.group(1)).path.removesuffix("index.html") if canonical else "/"
 
 
 def _resolve(source: str, path: str) -> str | None:

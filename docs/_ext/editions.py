@@ -15,11 +15,13 @@ repository). This extension:
 
 from __future__ import annotations
 
+import functools
 import html
 import platform
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from shared import TORCH_VERSION, messages, page_messages
 from sphinx.application import Sphinx
@@ -49,22 +51,39 @@ def edition(language: str | None) -> Edition:
 
 
 def page_url(
-    pagename: str, suffix: str, here: Edition, there: Edition, urls: dict[str, str]
+    pagename: str, suffix: str, here: Edition, there: Edition, base: str | None = None
 ) -> str:
     """Give the URL of ``pagename`` in edition ``there``, seen from the same page in ``here``.
 
-    >>> page_url("auto_examples/07_packed/packed_sequences", ".html", EDITIONS[0], EDITIONS[1], {})
+    Relative, or under ``base``, the other edition's URL (or its path on the host).
+
+    >>> page_url("auto_examples/07_packed/packed_sequences", ".html", EDITIONS[0], EDITIONS[1])
     '../../zh_CN/auto_examples/07_packed/packed_sequences.html'
-    >>> page_url("index", ".html", EDITIONS[1], EDITIONS[0], {})
+    >>> page_url("index", ".html", EDITIONS[1], EDITIONS[0])
     '../index.html'
-    >>> page_url("api", ".html", EDITIONS[0], EDITIONS[1], {"zh_CN": "https://x.io/zh-cn/latest/"})
+    >>> page_url("api", ".html", EDITIONS[0], EDITIONS[1], "https://x.io/zh-cn/latest/")
     'https://x.io/zh-cn/latest/api.html'
     """
-    if there.language in urls:
-        return urls[there.language].rstrip("/") + "/" + pagename + suffix
+    if base is not None:
+        return base.rstrip("/") + "/" + pagename + suffix
     # Up to this edition's root, up out of its folder, then down into the other's.
     up = "../" * (pagename.count("/") + here.folder.count("/"))
     return f"{up}{there.folder}{pagename}{suffix}"
+
+
+def edition_base(app: Sphinx, pagename: str, there: Edition) -> str | None:
+    """Give the base of links to edition ``there`` from ``pagename``, or None for relative.
+
+    Absolute where ``rnnstate_edition_links`` says so (on Read the Docs the editions are
+    two projects); from the host's root for a page served at any address (the 404 page),
+    whose relative links would break below the top folder.
+    """
+    url: str | None = app.config.rnnstate_edition_urls.get(there.language)
+    if url is None:
+        return None
+    if pagename in app.config.rnnstate_edition_anywhere:
+        return urlsplit(url).path
+    return url if app.config.rnnstate_edition_links == "absolute" else None
 
 
 def chinese_search() -> type:
@@ -105,13 +124,15 @@ def link_editions(
 ) -> None:
     """Give the page its link to the other edition and its hreflang alternates."""
     here = edition(app.config.language)
-    urls: dict[str, str] = app.config.rnnstate_edition_urls
     suffix = str(context.get("file_suffix", ".html"))
     alternates = []
     for there in EDITIONS:
-        url = page_url(pagename, suffix, here, there, urls)
+        url = page_url(pagename, suffix, here, there, edition_base(app, pagename, there))
         if there is not here:
-            context["rnnstate_other_edition"] = {"url": url, "lang": there.lang, "name": there.name}
+            other = {"url": url, "lang": there.lang, "name": there.name}
+            context["rnnstate_with_edition_link"] = functools.partial(
+                with_edition_link, other=other
+            )
         alternates.append((there.lang, url))
     alternates.append(("x-default", alternates[0][1]))
     tags = "".join(
@@ -197,8 +218,9 @@ MAIN = '<article role="main" id="furo-main-content">'
 def with_edition_link(page: str, other: dict[str, str] | None) -> str:
     """Put the link to the other edition at the top of the page's main content.
 
-    A template filter (docs/_templates/page.html), so that pages whose templates
-    replace the content block (the index, the search page) get the link too.
+    Applied to the whole page by docs/_templates/page.html (as the page's
+    ``rnnstate_with_edition_link``), so that pages whose templates replace the content
+    block (the index, the search page) get the link too.
 
     >>> other = {"url": "../a.html", "lang": "en", "name": "English"}
     >>> with_edition_link(MAIN + "<h1>", other)[len(MAIN):].split("</p>")[0]
@@ -213,18 +235,12 @@ def with_edition_link(page: str, other: dict[str, str] | None) -> str:
     return page.replace(MAIN, MAIN + link, 1)
 
 
-def register_filter(app: Sphinx) -> None:
-    """Offer ``with_edition_link`` to the HTML templates."""
-    templates = getattr(app.builder, "templates", None)
-    if templates is not None and hasattr(templates, "environment"):
-        templates.environment.filters["with_edition_link"] = with_edition_link
-
-
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the hosting URLs and connect the language options and the page links."""
     app.add_config_value("rnnstate_edition_urls", {}, "html", types=frozenset({dict}))
+    app.add_config_value("rnnstate_edition_links", "relative", "html", types=frozenset({str}))
+    app.add_config_value("rnnstate_edition_anywhere", ["404"], "html", types=frozenset({list}))
     app.connect("config-inited", set_language_options)
-    app.connect("builder-inited", register_filter)
     app.connect("html-page-context", link_editions)
     return {
         "version": "1",
