@@ -11,6 +11,11 @@ Figures and goals:
 - ``noop_rebuild_s``: a rebuild with nothing changed; < 3 s, zero examples run.
 - ``one_example_edited_runs`` / ``package_edited_runs``: examples run after editing
   one example (goal 1) or the package (goal: every example that imports it).
+- ``edit_loop_s``: saving an edited example to its rebuilt page on disk, in an
+  incremental build as ``docs-live`` makes it; ``edit_loop_overhead_s`` is that minus
+  the example's own run time (``python example.py``); goal <= 2 s.
+- ``ci_s``: a fresh clone's ``CI=true bash .ci/run`` (only with ``--ci-runs N``: each
+  run takes many minutes); goal < 300 s.
 - ``helper_ratio`` / ``helper_ratio_small``: the costliest of ``last_output``,
   ``final_state`` and ``split_hidden`` over the forward pass that made its input, at
   the popular answer's sizes (<= 0.1%) and at a training-loop size (<= 5%).
@@ -52,6 +57,8 @@ GOALS = {
     "helper_ratio_small": ("<=", 0.05),
     "check_ratio": ("<=", 1.15),
     "tests_s": ("<", 90.0),
+    "edit_loop_overhead_s": ("<=", 2.0),
+    "ci_s": ("<", 300.0),
 }
 
 
@@ -97,16 +104,18 @@ def sphinx(project: Path, clean: bool) -> tuple[float, int]:
     return seconds, int(match.group(1)) if match else 0
 
 
+def run_example(project: Path, example: Path) -> float:
+    """Run one example as its own process; return its wall time."""
+    env = {**os.environ, "MPLBACKEND": "agg", "PYTHONPATH": str(project)}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(example)], cwd=example.parent, env=env,
+                   capture_output=True, check=True)  # fmt: skip
+    return time.perf_counter() - start
+
+
 def run_examples(project: Path) -> float:
     """Run every example as its own process; return the sum of their wall times."""
-    total = 0.0
-    env = {**os.environ, "MPLBACKEND": "agg", "PYTHONPATH": str(project)}
-    for example in sorted((project / "examples").rglob("*.py")):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, str(example)], cwd=example.parent, env=env,
-                       capture_output=True, check=True)  # fmt: skip
-        total += time.perf_counter() - start
-    return total
+    return sum(run_example(project, e) for e in sorted((project / "examples").rglob("*.py")))
 
 
 def importing(project: Path, package: str) -> int:
@@ -143,8 +152,12 @@ def bench_build(repeats: int) -> dict[str, float]:
             noops.append(seconds)
             noop_runs.append(ran)
         example = sorted((project / "examples").rglob("*.py"))[0]
-        example.write_text(example.read_text() + "\n# an edit\n")
-        _, one_edited = sphinx(project, clean=False)
+        loops, alone = [], []
+        for edit in range(repeats):
+            example.write_text(example.read_text() + f"\n# edit {edit}\n")
+            seconds, one_edited = sphinx(project, clean=False)
+            loops.append(seconds)
+            alone.append(run_example(project, example))
         init = project / "rnnstate" / "__init__.py"
         init.write_text(init.read_text() + "\n# an edit\n")
         _, package_edited = sphinx(project, clean=False)
@@ -155,6 +168,11 @@ def bench_build(repeats: int) -> dict[str, float]:
             "noop_rebuild_s": statistics.median(noops),
             "noop_rebuild_runs": max(noop_runs),
             "one_example_edited_runs": one_edited,
+            "edit_loop_s": statistics.median(loops),
+            "edited_example_s": statistics.median(alone),
+            "edit_loop_overhead_s": statistics.median(
+                a - b for a, b in zip(loops, alone, strict=True)
+            ),
             "package_edited_runs": package_edited,
             "examples_importing_rnnstate": importing(project, "rnnstate"),
         }
@@ -201,6 +219,23 @@ def bench_check(module: nn.RNNBase, x: torch.Tensor, repeats: int) -> dict[str, 
             "ratio": statistics.median(checks) / statistics.median(forward)}  # fmt: skip
 
 
+def bench_ci(runs: int) -> float:
+    """Time ``CI=true bash .ci/run`` on fresh clones of this checkout's HEAD; the median."""
+    git, bash = shutil.which("git"), shutil.which("bash")
+    if git is None or bash is None:
+        raise SystemExit("ci_s needs git and bash on the PATH")
+    seconds = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            clone = Path(tmp) / "clone"
+            subprocess.run([git, "clone", "-q", str(ROOT), str(clone)], check=True)
+            start = time.perf_counter()
+            subprocess.run([bash, ".ci/run"], cwd=clone, env={**os.environ, "CI": "true"},
+                           check=True, capture_output=True)  # fmt: skip
+            seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds)
+
+
 def bench_tests() -> float:
     """Time ``nox -s tests`` reusing its environment (made first if missing)."""
     nox = [sys.executable, "-m", "nox", "-s", "tests"]
@@ -227,6 +262,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="repeats per figure (default 3)")
     parser.add_argument(
         "--skip", nargs="*", default=[], choices=["build", "helpers", "check", "tests"]
+    )
+    parser.add_argument(
+        "--ci-runs", type=int, default=0, help="fresh-clone .ci/run timings for ci_s (default 0)"
     )
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -265,6 +303,9 @@ def main() -> None:
         figures |= bench_build(args.repeats)
     if "tests" not in args.skip:
         figures["tests_s"] = bench_tests()
+    if args.ci_runs:
+        figures["ci_s"] = bench_ci(args.ci_runs)
+        figures["ci_runs"] = args.ci_runs
 
     for name, value in figures.items():
         shown = f"{value:.4g}" if isinstance(value, float) else value
