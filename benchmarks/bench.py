@@ -79,7 +79,8 @@ def copy_project(tmp: Path) -> Path:
     )
     for name in ("docs", "examples", "rnnstate"):
         shutil.copytree(ROOT / name, tmp / name, ignore=ignore)
-    for name in ("README.md", "constraints.txt"):
+    # The docs build serves the wheel it builds from the checkout (docs/_ext/reader_install.py).
+    for name in ("README.md", "constraints.txt", "pyproject.toml", "LICENSE"):
         shutil.copy(ROOT / name, tmp / name)
     return tmp
 
