@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import zipfile
@@ -151,6 +152,31 @@ def test_a_zip_is_rewritten_from_the_current_files_with_the_added_ones(tmp_path:
         ]
         assert zipped.read("a/page.py") == b"new"
         assert zipped.read("README.txt") == b"fresh"
+
+
+def sphinx_gallery_zip(archive: Path) -> None:
+    """Write the zip as sphinx-gallery does on every build: the page alone, dated now."""
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("page.py", "code")
+
+
+def test_a_zip_rewritten_with_the_same_bytes_keeps_the_date_sphinx_last_saw(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "page.py").write_text("code")
+    archive = tmp_path / "page.zip"
+    sphinx_gallery_zip(archive)
+    reader_install.rewrite_zip(archive, tmp_path, {"README.txt": b"install"})
+    first = archive.stat().st_mtime_ns
+    os.utime(archive, ns=(first - 10**9, first - 10**9))  # as if written a second earlier
+    sphinx_gallery_zip(archive)  # the next build: sphinx-gallery writes it again
+    reader_install.rewrite_zip(archive, tmp_path, {"README.txt": b"install"})
+    assert archive.stat().st_mtime_ns == first
+    sphinx_gallery_zip(archive)
+    reader_install.rewrite_zip(archive, tmp_path, {"README.txt": b"a new command"})
+    assert archive.stat().st_mtime_ns != first
+    with zipfile.ZipFile(archive) as zipped:
+        assert zipped.read("README.txt") == b"a new command"
 
 
 GALLERY_CONF = """

@@ -300,7 +300,26 @@ def rewrite_zip(archive: Path, folder: Path, added: dict[str, bytes]) -> None:
     with zipfile.ZipFile(new, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for name, data in members.items():
             zipped.writestr(zipfile.ZipInfo(name, date_time=zip_date()), data)
+    digest = hashlib.sha256(new.read_bytes()).hexdigest()
     new.replace(archive)
+    keep_date_if_unchanged(archive, digest)
+
+
+def keep_date_if_unchanged(archive: Path, digest: str) -> None:
+    """Give a rewritten zip the date it had when it last held the same bytes.
+
+    sphinx-gallery writes each zip again on every build (without what this extension
+    adds), and Sphinx reads a page again when a file it links is newer than the page:
+    without this, every gallery page would be read and written again on a build in
+    which nothing changed. ``<zip>.written`` records the digest and date of the zip
+    this extension last wrote.
+    """
+    record = archive.with_name(archive.name + ".written")
+    previous = record.read_text().split() if record.is_file() else []
+    if len(previous) == 2 and previous[0] == digest and previous[1].isdigit():
+        os.utime(archive, ns=(int(previous[1]), int(previous[1])))
+    else:
+        record.write_text(f"{digest} {archive.stat().st_mtime_ns}\n")
 
 
 def zip_date() -> tuple[int, int, int, int, int, int]:
