@@ -351,6 +351,23 @@ def test_the_sitemap_lists_every_page_of_both_editions(site: Path) -> None:
 
 
 @pytest.mark.slow
+def test_an_incremental_build_that_runs_one_example_keeps_every_page_in_the_sitemap(
+    tmp_path: Path,
+) -> None:
+    docs = make_site(tmp_path, {"first.py": FIRST, "second.py": SECOND})
+    flags = [*STRICT, "-D", "link_preview_site_page=auto_examples/first"]
+    assert build(docs, *flags).returncode == 0
+    before = (docs / "_build" / "sitemap.xml").read_bytes()
+    example = tmp_path / "examples" / "second.py"
+    example.write_text(example.read_text() + "\n# an edit\n")
+    done = build(docs, *flags)
+    assert done.returncode == 0, done.stderr
+    assert "executed 1 out of 1 file" in done.stdout  # an incremental build: the edited one
+    assert (docs / "_build" / "sitemap.xml").read_bytes() == before
+    assert b"auto_examples/first.html" in before
+
+
+@pytest.mark.slow
 def test_each_page_has_one_canonical_url_and_a_description(site: Path) -> None:
     for page in pages(site):
         text = (site / page).read_text()

@@ -1,10 +1,12 @@
 """One sitemap for both editions of the site, and a robots.txt that points at it.
 
 ``sphinx-sitemap`` lists the pages this build wrote, at ``html_baseurl``, in the order
-the pages were written. The site has an edition per language, built from the same
-sources (so with the same pages), each at its own URL (``sitemap_editions``: a Sphinx
-language -> its edition's base URL, the default edition first). After the build, this
-extension rewrites that sitemap so that it lists every page of every edition, sorted,
+the pages were written: an incremental build that writes a few pages lists only those.
+The site has an edition per language, built from the same sources (so with the same
+pages), each at its own URL (``sitemap_editions``: a Sphinx language -> its edition's
+base URL, the default edition first). After the build, this extension rewrites that
+sitemap from every document of the build (less ``sitemap_excludes``, matched as
+sphinx-sitemap matches them) so that it lists every page of every edition, sorted,
 each with ``hreflang`` alternates naming the page in every edition (``sitemap_hreflang``
 gives each language's code; the default edition is also ``x-default``), and writes a
 ``robots.txt`` that names the sitemap. Every edition writes the same list, so the one
@@ -13,6 +15,8 @@ at the site's root covers both.
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Iterable
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -23,12 +27,10 @@ SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 
 
-def page_links(sitemap: Path, base_url: str) -> list[str]:
-    """Read the pages a sitemap lists, as links relative to ``base_url``, sorted."""
-    # The file sphinx-sitemap has just written in this build, not data from elsewhere.
-    root = ElementTree.parse(sitemap).getroot()  # noqa: S314
-    locs = [loc.text or "" for loc in root.iter(f"{{{SITEMAP}}}loc")]
-    return sorted({loc.removeprefix(base_url) for loc in locs})
+def page_links(uris: Iterable[str], excludes: Iterable[str]) -> list[str]:
+    """Give the pages' links a sitemap lists, sorted: every one not excluded."""
+    patterns = list(excludes)
+    return sorted({u for u in uris if not any(fnmatch.fnmatch(u, p) for p in patterns)})
 
 
 def editions_sitemap(links: list[str], editions: dict[str, str], hreflang: dict[str, str]) -> bytes:
@@ -59,11 +61,12 @@ def robots(sitemap_url: str) -> str:
 def rewrite_sitemap(app: Sphinx, exception: Exception | None) -> None:
     """Replace sphinx-sitemap's file with the editions' sitemap; write robots.txt."""
     sitemap = Path(app.outdir) / app.config.sitemap_filename
-    if exception is not None or not sitemap.is_file():
+    if exception is not None or app.builder.format != "html":
         return
     base_url = app.config.html_baseurl
     editions = app.config.sitemap_editions or {app.config.language: base_url}
-    links = page_links(sitemap, base_url)
+    uris = (app.builder.get_target_uri(doc) for doc in app.env.found_docs)
+    links = page_links(uris, app.config.sitemap_excludes)
     sitemap.write_bytes(editions_sitemap(links, editions, app.config.sitemap_hreflang))
     (Path(app.outdir) / "robots.txt").write_text(robots(base_url + app.config.sitemap_filename))
 
