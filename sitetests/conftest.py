@@ -11,6 +11,7 @@ import http.server
 import os
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,33 +55,55 @@ def screenshots(site: Path) -> Path:
     return folder
 
 
-_REPORTS = pytest.StashKey[list[str]]()
+REPORTS = SITE.parent / "site-checks"
+_STARTED = pytest.StashKey[float]()
 
 
 @pytest.fixture(scope="session")
-def report(site: Path, pytestconfig: pytest.Config) -> Callable[[str, str, str], Path]:
-    """Write a checker's full report next to the build; its summary ends pytest's output."""
-    folder = site.parent / "site-checks"
-    folder.mkdir(parents=True, exist_ok=True)
+def report() -> Callable[[str, str, str], Path]:
+    """Write a checker's full report next to the build; its summary ends pytest's output.
+
+    The summary goes to ``<report>.summary`` beside it, so that it reaches the end of
+    the output from whichever pytest-xdist worker wrote it.
+    """
+    REPORTS.mkdir(parents=True, exist_ok=True)
 
     def write(name: str, text: str, summary: str) -> Path:
-        path = folder / name
+        path = REPORTS / name
         path.write_text(text)
-        pytestconfig.stash.setdefault(_REPORTS, []).append(f"{summary}: {path}")
+        Path(f"{path}.summary").write_text(f"{summary}: {path}\n")
         return path
 
     return write
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.time()
+
+
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    """List the reports the site checks wrote (external links, axe, the HTML checker)."""
-    lines = config.stash.get(_REPORTS, [])
+    """List the reports this run's site checks wrote (external links, axe, the HTML checker)."""
+    started = config.stash.get(_STARTED, time.time())
+    found = sorted(REPORTS.glob("*.summary")) if REPORTS.is_dir() else []
+    lines = [path.read_text().strip() for path in found if path.stat().st_mtime >= started]
     if lines:
         terminalreporter.section("site checks")
         for line in lines:
             terminalreporter.line(line)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module's tests in one pytest-xdist worker (``--dist loadgroup``).
+
+    Their module-scoped fixtures (an audit of every page, say) then run once. A test
+    that names its own group keeps it (the two colour schemes of the axe audit run
+    side by side); the downloads' tests spread over every worker, each on its own.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None and item.path.name != "test_downloads.py":
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

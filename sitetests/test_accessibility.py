@@ -77,7 +77,11 @@ def _offline(route: Route) -> None:
     route.abort()
 
 
-@pytest.fixture(scope="module", params=list(SCHEMES))
+# Each scheme in a pytest-xdist group of its own: the two audits run side by side.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(s, marks=pytest.mark.xdist_group(f"axe-{s}")) for s in SCHEMES],
+)
 def scheme(request: pytest.FixtureRequest) -> Scheme:
     name: Scheme = request.param
     return name

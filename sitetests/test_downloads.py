@@ -5,8 +5,13 @@ each gallery page, found by glob, these tests fetch the page over HTTP, read its
 note, fetch the wheel and ``constraints.txt`` it links into an empty folder, run the
 note's command there in a fresh virtual environment (no checkout on the path, no ``-e``),
 and run the page's script and notebook, fetched over HTTP too, in that environment. The
-zip of all examples gets the same: unzipped into an empty folder, installed by the
-command in its README.txt into its own fresh environment, every script run from there.
+zip of all examples gets the same: unzipped into an empty folder, the command in its
+README.txt run there, and every script in it must be the script its page serves, byte
+for byte (which the page's test runs).
+
+One command on the same wheel and constraints makes the same environment, so each
+distinct one is made once, shared by the pytest-xdist workers (a file lock keeps a
+second worker waiting until the first has made it).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -26,6 +32,7 @@ from urllib.parse import urljoin
 
 import nbformat
 import pytest
+from filelock import FileLock
 from nbclient import NotebookClient
 
 from .conftest import SITE
@@ -151,56 +158,75 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def pip_command(command: str) -> list[str]:
+    """Split a ``pip install ...`` command of the site into words; refuse anything else."""
+    words = shlex.split(command)
+    assert words[:2] == ["pip", "install"], f"not a pip command: {command!r}"
+    return words
+
+
 class Environments:
-    """Fresh virtual environments, one per install command, each made as a reader would."""
+    """Fresh virtual environments, one per install command and files, made as a reader would."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.made: dict[str, Path] = {}
-        self.kernels: set[str] = set()
 
-    def install(self, key: str, command: str, files: Path) -> Path:
-        """Make a venv, run ``command`` (``pip install ...``) in ``files``; give its Python."""
-        if key in self.made:
-            return self.made[key]
-        words = shlex.split(command)
-        assert words[:2] == ["pip", "install"], f"not a pip command: {command!r}"
-        venv = self.root / hashlib.sha256(key.encode()).hexdigest()[:12]
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    def install(self, command: str, files: Path) -> Path:
+        """Make a venv, run ``command`` (``pip install ...``) in ``files``; give its Python.
+
+        The venv is named by the command and the bytes of the files it installs from:
+        another test (in any worker) with the same gets the same venv, made once.
+        """
+        words = pip_command(command)
+        key = hashlib.sha256(command.encode())
+        for path in sorted(files.iterdir()):
+            key.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+        venv = self.root / key.hexdigest()[:12]
         python = python_of(venv)
-        done = run([str(python), "-m", *words], files)
-        assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
-        self.made[key] = python
+        with FileLock(f"{venv}.lock"):
+            if (venv / "made").is_file():
+                return python
+            shutil.rmtree(venv, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            done = run([str(python), "-m", *words], files)
+            assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
+            # rnnstate comes from the venv: nothing of this checkout is on the path.
+            where = run([str(python), "-c", "import rnnstate; print(rnnstate.__file__)"], files)
+            assert where.stdout.startswith(str(venv)), where.stdout + where.stderr[-2000:]
+            (venv / "made").write_text(command)
         return python
 
     def kernel(self, python: Path, files: Path) -> str:
         """Register ``python`` as a Jupyter kernel where nbclient looks; give its name."""
         name = "rnnstate-reader-" + python.parents[1].name
-        if name in self.kernels:
-            return name
-        # Jupyter is the reader's own: installed after the note's command, pinned too.
-        install = ["-m", "pip", "install", "-c", "constraints.txt", "ipykernel"]
-        done = run([str(python), *install], files)
-        assert done.returncode == 0, done.stderr[-3000:]
-        done = run(
-            [str(python), "-m", "ipykernel", "install", "--prefix", sys.prefix, "--name", name],
-            files,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        self.kernels.add(name)
+        with FileLock(f"{python.parents[1]}.kernel.lock"):
+            if (python.parents[1] / "kernel").is_file():
+                return name
+            # Jupyter is the reader's own: installed after the note's command, pinned too.
+            install = ["-m", "pip", "install", "-c", "constraints.txt", "ipykernel"]
+            done = run([str(python), *install], files)
+            assert done.returncode == 0, done.stderr[-3000:]
+            register = ["-m", "ipykernel", "install", "--prefix", sys.prefix, "--name", name]
+            done = run([str(python), *register], files)
+            assert done.returncode == 0, done.stderr[-3000:]
+            (python.parents[1] / "kernel").write_text(name)
         return name
 
 
 @pytest.fixture(scope="session")
 def environments(tmp_path_factory: pytest.TempPathFactory) -> Environments:
-    return Environments(tmp_path_factory.mktemp("venvs"))
+    """Give the venvs' folder: one for all pytest-xdist workers of this run."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "venvs"
+    root.mkdir(exist_ok=True)
+    return Environments(root)
 
 
 def installed_from(page: Page, environments: Environments, folder: Path) -> Path:
     """Fetch the note's wheel and constraints into ``folder``, run its command; give Python."""
     save(page.wheel, folder)
     save(page.constraints, folder)
-    return environments.install(page.command, page.command, folder)
+    return environments.install(page.command, folder)
 
 
 def test_the_site_has_gallery_pages(site: Path) -> None:
@@ -222,8 +248,6 @@ def test_the_page_script_runs_after_the_install_note_s_command(
     found = pages[page]
     (tmp_path / "files").mkdir()
     python = installed_from(found, environments, tmp_path / "files")
-    where = run([str(python), "-c", "import rnnstate; print(rnnstate.__file__)"], tmp_path)
-    assert where.stdout.startswith(str(python.parents[1])), where.stdout  # the venv's copy
     script = save(found.downloads[".py"], tmp_path)
     done = run([str(python), script.name], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -300,20 +324,39 @@ def unzipped(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def unzipped_python(unzipped: Path, environments: Environments) -> Path:
-    """Make a fresh venv with the command of the zip's README.txt, run in the unzipped folder."""
+    """Run the command of the zip's README.txt in the unzipped folder; give the venv's Python."""
     lines = (unzipped / "README.txt").read_text().splitlines()
     (command,) = [line.strip() for line in lines if line.strip().startswith("pip install")]
-    return environments.install(f"zip: {command}", command, unzipped)
+    files = unzipped.parent / "zip-files"
+    files.mkdir(exist_ok=True)
+    for name in ("constraints.txt", *(p.name for p in unzipped.glob("*.whl"))):
+        shutil.copy(unzipped / name, files / name)
+    python = environments.install(command, files)  # the venv of a page with that command
+    # The command itself, from the unzipped folder, into that venv: it must work there.
+    done = run([str(python), "-m", *pip_command(command)], unzipped)
+    assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
+    return python
+
+
+def test_the_zips_command_installs_rnnstate_from_the_unzipped_folder(
+    unzipped_python: Path, unzipped: Path
+) -> None:
+    done = run(
+        [str(unzipped_python), "-c", "import rnnstate; print(rnnstate.__version__)"], unzipped
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (wheel,) = unzipped.glob("rnnstate-*.whl")
+    assert done.stdout.strip() == wheel.name.split("-")[1]
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_each_script_of_the_unzipped_examples_runs(
-    page: str, unzipped: Path, unzipped_python: Path
+def test_each_script_of_the_unzipped_examples_is_the_one_its_page_serves(
+    page: str, unzipped: Path, pages: dict[str, Page]
 ) -> None:
+    # The page's script runs in test_the_page_script_runs_after_the_install_note_s_command.
     script = Path(page).relative_to("auto_examples").with_suffix(".py")
     assert (unzipped / script).is_file(), sorted(p.name for p in unzipped.rglob("*"))
-    done = run([str(unzipped_python), str(script)], unzipped)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert (unzipped / script).read_bytes() == fetch(pages[page].downloads[".py"])
 
 
 def test_the_notebook_zip_holds_every_notebook_and_what_installs_them(
