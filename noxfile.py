@@ -143,9 +143,13 @@ def run(
                 success_codes=success_codes)  # fmt: skip
 
 
-def workers(session: nox.Session) -> list[str]:
-    """pytest-xdist's options: every core, unless the command line says otherwise."""
-    return [] if "-n" in session.posargs else ["-n", "auto", "--dist", "loadgroup"]
+def workers(session: nox.Session, dist: str = "loadfile") -> list[str]:
+    """pytest-xdist's options: every core, unless the command line says otherwise.
+
+    ``loadfile`` keeps each test module in one worker, so that its module-scoped
+    fixtures (a throwaway site, an audit of every page) run once.
+    """
+    return [] if "-n" in session.posargs else ["-n", "auto", "--dist", dist]
 
 
 @nox.session(venv_backend="none")
@@ -275,7 +279,8 @@ def downloads(session: nox.Session) -> None:
     shared_env(session)
     refresh_site(session)
     # The tests only fetch and run: rnnstate reaches the readers' venvs from the site.
-    run(session, "pytest", "-p", "no:cacheprovider", *workers(session),
+    # Each download is a test of its own, spread over the workers (--dist load).
+    run(session, "pytest", "-p", "no:cacheprovider", *workers(session, "load"),
         "sitetests/test_downloads.py", *session.posargs)  # fmt: skip
 
 

@@ -94,18 +94,6 @@ def pytest_terminal_summary(
             terminalreporter.line(line)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each module's tests in one pytest-xdist worker (``--dist loadgroup``).
-
-    Their module-scoped fixtures (an audit of every page, say) then run once. A test
-    that names its own group keeps it (the two colour schemes of the axe audit run
-    side by side); the downloads' tests spread over every worker, each on its own.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None and item.path.name != "test_downloads.py":
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def __init__(
         self,

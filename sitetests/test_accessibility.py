@@ -77,25 +77,10 @@ def _offline(route: Route) -> None:
     route.abort()
 
 
-# Each scheme in a pytest-xdist group of its own: the two audits run side by side.
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(s, marks=pytest.mark.xdist_group(f"axe-{s}")) for s in SCHEMES],
-)
-def scheme(request: pytest.FixtureRequest) -> Scheme:
-    name: Scheme = request.param
-    return name
-
-
-@pytest.fixture(scope="module")
-def violations(
-    browser: Browser,
-    base_url: str,
-    site: Path,
-    scheme: Scheme,
-    report: Callable[[str, str, str], Path],
-) -> list[Violation]:
-    """Audit every page in one colour scheme, in one browser context."""
+def audit_every_page(
+    browser: Browser, base_url: str, site: Path, scheme: Scheme
+) -> tuple[list[Violation], int]:
+    """Audit every page in one colour scheme, in one browser context; give the violations."""
     axe = node_package_file("axe-core/axe.min.js")
     pages = [p + SEARCH_QUERY if p.endswith("search.html") else p for p in built_pages(site)]
     assert len(pages) >= 50
@@ -109,13 +94,38 @@ def violations(
         for path in pages:
             themes[path], nodes = audit(page, f"{base_url}/{path}")
             found += [Violation(path, **node) for node in nodes]
-    report(
-        f"axe-{scheme}.json",
-        json.dumps([asdict(v) for v in found], indent=1),
-        f"axe, {scheme} scheme: {len(found)} violating elements on {len(pages)} pages",
-    )
     assert {p for p, theme in themes.items() if theme != scheme} == set()
-    return found
+    return found, len(pages)
+
+
+@pytest.fixture(scope="module")
+def audits(
+    browser: Browser, base_url: str, site: Path, report: Callable[[str, str, str], Path]
+) -> Callable[[Scheme], list[Violation]]:
+    """Give each scheme's violations, every page audited once per scheme (and per run)."""
+    done: dict[Scheme, list[Violation]] = {}
+
+    def audited(scheme: Scheme) -> list[Violation]:
+        if scheme not in done:
+            found, pages = audit_every_page(browser, base_url, site, scheme)
+            report(
+                f"axe-{scheme}.json",
+                json.dumps([asdict(v) for v in found], indent=1),
+                f"axe, {scheme} scheme: {len(found)} violating elements on {pages} pages",
+            )
+            done[scheme] = found
+        return done[scheme]
+
+    return audited
+
+
+@pytest.fixture(params=list(SCHEMES))
+def violations(
+    request: pytest.FixtureRequest, audits: Callable[[Scheme], list[Violation]]
+) -> list[Violation]:
+    """Give the violations of every page in one colour scheme."""
+    scheme: Scheme = request.param
+    return audits(scheme)
 
 
 def test_no_page_has_a_serious_or_critical_violation(violations: list[Violation]) -> None:

@@ -100,7 +100,6 @@ def build(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("an_example_that_raises_fails_the_build_and_is_named")  # builds alone
 def test_an_example_that_raises_fails_the_build_and_is_named(tmp_path: Path) -> None:
     docs = make_site(tmp_path, {"good_example.py": GOOD, "raising_example.py": RAISING})
     done = build(docs, *STRICT)
@@ -110,7 +109,6 @@ def test_an_example_that_raises_fails_the_build_and_is_named(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("a_clean_build_of_the_whole_site_emits_no_warning")  # builds alone
 def test_a_clean_build_of_the_whole_site_emits_no_warning(tmp_path: Path) -> None:
     # nox -s tests sets RNNSTATE_FRESH_SITE to the docs session's build folder once it
     # has brought that build up to date with the checkout (strictly, warnings written
@@ -131,7 +129,6 @@ def test_a_clean_build_of_the_whole_site_emits_no_warning(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("a_throwaway_gallery_builds_with_the_strict_flags")  # builds alone
 def test_a_throwaway_gallery_builds_with_the_strict_flags(tmp_path: Path) -> None:
     docs = make_site(tmp_path, {"good_example.py": GOOD})
     done = build(docs, *STRICT)
@@ -169,7 +166,6 @@ def executed(done: subprocess.CompletedProcess[str]) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("examples_rerun_exactly_when_their_inputs_change")  # builds alone
 def test_examples_rerun_exactly_when_their_inputs_change(tmp_path: Path) -> None:
     docs = make_site(tmp_path, {"plain_torch.py": GOOD, "uses_package.py": USES_PACKAGE})
     # The copy of the package shadows the installed one, as an edit in a checkout would.

@@ -351,7 +351,6 @@ def test_the_sitemap_lists_every_page_of_both_editions(site: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("incremental_sitemap")  # its own site, built alone
 def test_an_incremental_build_that_runs_one_example_keeps_every_page_in_the_sitemap(
     tmp_path: Path,
 ) -> None:
