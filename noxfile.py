@@ -325,7 +325,7 @@ def build(session: nox.Session) -> None:
         session.error(f"the sdist holds tests it cannot run: {stray[:3]}")
     # The wheel alone (with torch from the pins) in an environment of its own, away
     # from this checkout.
-    alone = Path(session.create_tmp()) / "wheel-alone"
+    alone = Path(session.create_tmp()).resolve() / "wheel-alone"
     shutil.rmtree(alone, ignore_errors=True)
     run(session, "uv", "venv", "-q", "--python", str(SHARED_BIN / "python"), str(alone))
     python = alone / SHARED_BIN.name / "python"

@@ -16,6 +16,10 @@ Figures and goals:
   the example's own run time (``python example.py``); goal <= 2 s.
 - ``ci_s``: a fresh clone's ``CI=true bash .ci/run`` (only with ``--ci-runs N``: each
   run takes many minutes); goal < 300 s.
+- ``install_pip_s`` / ``install_uv_s``: installing the shared environment's pins
+  (``noxfile.SHARED_GROUPS`` and the project) into an empty venv with pip and with uv;
+  the noxfile uses uv because it is faster, and ``install_same`` says whether both
+  installed the same distributions at the same versions.
 - ``helper_ratio`` / ``helper_ratio_small``: the costliest of ``last_output``,
   ``final_state`` and ``split_hidden`` over the forward pass that made its input, at
   the popular answer's sizes (<= 0.1%) and at a training-loop size (<= 5%).
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import json
 import os
 import platform
@@ -40,6 +45,7 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from types import ModuleType
 
 import torch
 from torch import nn
@@ -220,29 +226,87 @@ def bench_check(module: nn.RNNBase, x: torch.Tensor, repeats: int) -> dict[str, 
             "ratio": statistics.median(checks) / statistics.median(forward)}  # fmt: skip
 
 
-def bench_ci(runs: int) -> float:
+def bench_ci(runs: int) -> list[float]:
     """Time ``CI=true bash .ci/run`` on fresh clones of this checkout's HEAD; the median."""
     git, bash = shutil.which("git"), shutil.which("bash")
     if git is None or bash is None:
         raise SystemExit("ci_s needs git and bash on the PATH")
-    seconds = []
+    seconds: list[float] = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             clone = Path(tmp) / "clone"
             subprocess.run([git, "clone", "-q", str(ROOT), str(clone)], check=True)
+            log = RESULTS / f"ci-run-{len(seconds) + 1}.log"  # kept out of git (.gitignore)
             start = time.perf_counter()
-            subprocess.run([bash, ".ci/run"], cwd=clone, env={**os.environ, "CI": "true"},
-                           check=True, capture_output=True)  # fmt: skip
+            with log.open("w") as output:
+                done = subprocess.run([bash, ".ci/run"], cwd=clone, stdout=output,
+                                      stderr=subprocess.STDOUT, env={**os.environ, "CI": "true"},
+                                      check=False)  # fmt: skip
             seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds)
+            if done.returncode != 0:
+                raise SystemExit(f".ci/run failed after {seconds[-1]:.0f} s: see {log}")
+            print(f"ci run {len(seconds)}: {seconds[-1]:.1f} s", flush=True)
+    return seconds
 
 
 def bench_tests() -> float:
-    """Time ``nox -s tests`` reusing its environment (made first if missing)."""
+    """Time ``nox -s tests`` with the shared environment made (it is, to run this)."""
     nox = [sys.executable, "-m", "nox", "-s", "tests"]
-    if not (ROOT / ".nox" / "tests").is_dir():
-        subprocess.run(nox, cwd=ROOT, check=True, capture_output=True)
-    return timed(lambda: subprocess.run([*nox, "-R"], cwd=ROOT, check=True, capture_output=True))
+    return timed(lambda: subprocess.run(nox, cwd=ROOT, check=True, capture_output=True))
+
+
+def load_noxfile() -> ModuleType:
+    """Import the project's noxfile.py (its requirements and pip settings)."""
+    spec = importlib.util.spec_from_file_location("noxfile", ROOT / "noxfile.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def installed(python: Path) -> set[str]:
+    """List a venv's distributions as normalised ``name==version`` lines."""
+    listed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "list",
+                             "--format=freeze", "--exclude-editable"],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    lines = {re.sub(r"[-_.]+", "-", line.lower()) for line in listed.split()}
+    return {line for line in lines if not line.startswith(("pip==", "uv=="))}
+
+
+def bench_install() -> dict[str, object]:
+    """Install the shared pins into empty venvs with pip and with uv; time both."""
+    noxfile = load_noxfile()
+    requirements = noxfile.requirements(*noxfile.SHARED_GROUPS)
+    pinned = ["-c", str(ROOT / "constraints.txt"), *requirements, "-e", f"{ROOT}[plot]"]
+    with tempfile.TemporaryDirectory() as tmp:
+        pip_venv, uv_venv = Path(tmp) / "pip", Path(tmp) / "uv"
+        for venv in (pip_venv, uv_venv):
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip_python, uv_python = pip_venv / "bin" / "python", uv_venv / "bin" / "python"
+        pip_s = timed(lambda: subprocess.run(
+            [str(pip_python), "-m", "pip", "install", "-q", *pinned],
+            check=True, capture_output=True))  # fmt: skip
+        args = settings_for_uv(noxfile, uv_python)
+        uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+        uv_s = timed(lambda: subprocess.run(
+            [uv, "pip", "install", "-q", "--compile-bytecode", "--python", str(uv_python),
+             *args, *pinned], check=True, capture_output=True))  # fmt: skip
+        return {"install_pip_s": pip_s, "install_uv_s": uv_s,
+                "install_same": installed(pip_python) == installed(uv_python)}  # fmt: skip
+
+
+def settings_for_uv(noxfile: ModuleType, python: Path) -> list[str]:
+    """Give uv pip's settings, as ``noxfile.pip_settings_for_uv`` gives them to nox."""
+
+    class Session:  # the one method the noxfile's function calls
+        @staticmethod
+        def run(*args: str, **_: object) -> str:
+            return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+    args, env = noxfile.pip_settings_for_uv(Session(), python)
+    os.environ.update(env)
+    return list(args)
 
 
 # -- report --------------------------------------------------------------------------
@@ -262,7 +326,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="repeats per figure (default 3)")
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["build", "helpers", "check", "tests"]
+        "--skip", nargs="*", default=[], choices=["build", "helpers", "check", "tests", "install"]
     )
     parser.add_argument(
         "--ci-runs", type=int, default=0, help="fresh-clone .ci/run timings for ci_s (default 0)"
@@ -304,9 +368,12 @@ def main() -> None:
         figures |= bench_build(args.repeats)
     if "tests" not in args.skip:
         figures["tests_s"] = bench_tests()
+    if "install" not in args.skip:
+        figures |= bench_install()
     if args.ci_runs:
-        figures["ci_s"] = bench_ci(args.ci_runs)
-        figures["ci_runs"] = args.ci_runs
+        runs = bench_ci(args.ci_runs)
+        figures["ci_s"] = statistics.median(runs)
+        figures["ci_runs_s"] = runs
 
     for name, value in figures.items():
         shown = f"{value:.4g}" if isinstance(value, float) else value
