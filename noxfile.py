@@ -52,10 +52,16 @@ def requirements(*groups: str) -> list[str]:
 
 
 def shared_stamp() -> str:
-    """Say what the shared environment was made from; another stamp remakes it."""
+    """Say what the shared environment was made from; another stamp remakes it.
+
+    The version line of rnnstate/__init__.py is in it too: the editable install's
+    metadata (which the site reads) carries the version it was installed with.
+    """
     digest = hashlib.sha256()
     for path in (CONSTRAINTS, ROOT / "pyproject.toml"):
         digest.update(path.read_bytes())
+    init = (ROOT / "rnnstate" / "__init__.py").read_text().splitlines()
+    digest.update(str([line for line in init if line.startswith("__version__")]).encode())
     digest.update(f"{sys.version} {sys.platform} {' '.join(SHARED_GROUPS)}".encode())
     return digest.hexdigest() + "\n"
 

@@ -78,6 +78,23 @@ def test_a_changed_pin_changes_the_stamp_that_keeps_the_shared_environment(
     assert noxfile.shared_stamp() != first
 
 
+def test_a_new_version_of_rnnstate_changes_the_stamp(
+    noxfile: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "rnnstate").mkdir()
+    init = tmp_path / "rnnstate" / "__init__.py"
+    init.write_text('"""The package."""\n__version__ = "0.1.0"\n')
+    monkeypatch.setattr(noxfile, "ROOT", tmp_path)
+    for name in ("pyproject.toml", "constraints.txt"):
+        (tmp_path / name).write_text("")
+    monkeypatch.setattr(noxfile, "CONSTRAINTS", tmp_path / "constraints.txt")
+    first = noxfile.shared_stamp()
+    init.write_text('"""The package, documented anew."""\n__version__ = "0.1.0"\n')
+    assert noxfile.shared_stamp() == first  # only the version counts
+    init.write_text('"""The package."""\n__version__ = "0.2.0"\n')
+    assert noxfile.shared_stamp() != first
+
+
 def test_every_group_of_pyproject_is_in_the_shared_environment(noxfile: ModuleType) -> None:
     groups = set(noxfile.PYPROJECT["dependency-groups"])
     assert groups - set(noxfile.SHARED_GROUPS) == {"dev"}  # dev: all of them, for an IDE
