@@ -391,8 +391,10 @@ def translations(session: nox.Session) -> None:
 def docs_live(session: nox.Session) -> None:
     """Serve the site on localhost and rebuild it on every change.
 
-    It shares the English build's caches with ``nox -s docs``: after one of those,
-    the first rebuild runs no example.
+    sphinx-autobuild serves and watches; every rebuild is forked from a process that
+    has imported Sphinx, torch and matplotlib once (docs/live.py). It shares the
+    English build's caches with ``nox -s docs``: after one of those, the first rebuild
+    runs no example.
     """
     shared_env(session)
     ignores: list[str] = []
@@ -400,7 +402,8 @@ def docs_live(session: nox.Session) -> None:
         ignores += ["--ignore", str(path)]
     run(
         session,
-        "sphinx-autobuild",
+        "python",
+        str(DOCS / "live.py"),
         "-b",
         "html",
         "-n",
@@ -414,4 +417,5 @@ def docs_live(session: nox.Session) -> None:
         *session.posargs,
         str(DOCS),
         str(SITE),
+        env={"MPLBACKEND": "agg"},
     )

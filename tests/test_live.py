@@ -1,0 +1,182 @@
+"""docs-live's rebuilds (docs/live.py): forked from one warm process, the same as a new one.
+
+Each test builds a tiny Sphinx project of its own. Its conf.py imports a module of
+the project and records the process that built it, so that the tests see which
+process ran a build and whether an edit reached it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib.metadata import packages_distributions
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+CONF = """\
+import os, sys
+sys.path.insert(0, os.path.dirname(__file__))
+import facts
+project = "tiny"
+rst_epilog = f".. |fact| replace:: {facts.FACT}"
+with open(os.path.join(os.path.dirname(__file__), "builders.txt"), "a") as record:
+    record.write(f"{os.getpid()} {os.getppid()}\\n")
+"""
+INDEX = "Tiny\n====\n\nThe fact is |fact|.\n"
+
+
+def load_live() -> ModuleType:
+    """Import docs/live.py as docs-live runs it."""
+    sys.path.insert(0, str(ROOT / "docs"))  # where the warm process imports it from
+    spec = importlib.util.spec_from_file_location("live", ROOT / "docs" / "live.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def live() -> ModuleType:
+    return load_live()
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """Write a Sphinx project whose one page shows ``facts.FACT``; give its source folder."""
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "conf.py").write_text(CONF)
+    (source / "index.rst").write_text(INDEX)
+    (source / "facts.py").write_text('FACT = "first"\n')
+    return source
+
+
+@pytest.fixture
+def warm(live: ModuleType) -> Iterator[object]:
+    """Start a warm process that preloads Sphinx only, which is quick to start."""
+    with live.WarmSphinx(["sphinx.cmd.build"], output=subprocess.DEVNULL) as sphinx:
+        yield sphinx
+
+
+def args(source: Path, out: str = "html") -> list[str]:
+    return ["-b", "html", "-W", "-n", "-q", str(source), str(source.parent / out)]
+
+
+def fact(source: Path, out: str = "html") -> str:
+    page = (source.parent / out / "index.html").read_text()
+    found = re.search(r"The fact is (\w+)\.", page)
+    assert found, page
+    return found.group(1)
+
+
+def builders(source: Path) -> list[tuple[int, int]]:
+    """List the (pid, parent pid) of each process that has read the project's conf.py."""
+    lines = (source / "builders.txt").read_text().split("\n")
+    return [(int(a), int(b)) for a, b in (line.split() for line in lines if line)]
+
+
+def test_a_warm_rebuild_writes_the_same_page_as_a_new_sphinx_process(
+    live: ModuleType, warm: object, tiny: Path
+) -> None:
+    assert warm.build(args(tiny, "warm")) == 0  # type: ignore[attr-defined]
+    cold = live.WarmSphinx(cold=True, output=subprocess.DEVNULL)
+    assert cold.build(args(tiny, "cold")) == 0
+    warm_page = (tiny.parent / "warm" / "index.html").read_bytes()
+    assert warm_page == (tiny.parent / "cold" / "index.html").read_bytes()
+
+
+def test_every_rebuild_is_a_new_child_of_the_one_warm_process(warm: object, tiny: Path) -> None:
+    for _ in range(2):
+        (tiny / "index.rst").write_text((tiny / "index.rst").read_text() + "\nMore.\n")
+        assert warm.build(args(tiny)) == 0  # type: ignore[attr-defined]
+    (first, first_parent), (second, second_parent) = builders(tiny)
+    assert first_parent == second_parent == warm.server.pid  # type: ignore[attr-defined]
+    assert first != second
+
+
+def test_a_rebuild_sees_an_edit_to_a_module_the_build_imports(warm: object, tiny: Path) -> None:
+    assert warm.build(args(tiny)) == 0  # type: ignore[attr-defined]
+    assert fact(tiny) == "first"
+    (tiny / "facts.py").write_text('FACT = "second"\n')
+    assert warm.build(args(tiny)) == 0  # type: ignore[attr-defined]
+    assert fact(tiny) == "second"
+
+
+def test_a_failing_build_gives_the_status_a_new_sphinx_process_gives(
+    live: ModuleType, warm: object, tiny: Path
+) -> None:
+    (tiny / "index.rst").write_text(INDEX + "\n:ref:`nowhere`\n")  # a warning: -W fails
+    cold = live.WarmSphinx(cold=True, output=subprocess.DEVNULL)
+    status = cold.build(args(tiny, "cold"))
+    assert status != 0
+    assert warm.build(args(tiny, "warm")) == status  # type: ignore[attr-defined]
+
+
+def test_only_pinned_packages_are_preloaded_never_the_project_s_own_modules(
+    live: ModuleType,
+) -> None:
+    pinned = {
+        re.split(r"[=<>!~ ;\[]", line)[0].lower().replace("_", "-")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    distributions = packages_distributions()
+    for module in live.PRELOADED:
+        top = module.split(".")[0]
+        names = {name.lower().replace("_", "-") for name in distributions.get(top, [])}
+        assert names, f"{module}: no installed distribution"
+        assert names <= pinned, f"{module} comes from {names}, not pinned in constraints.txt"
+        assert top not in {"rnnstate", "conf", "keras"}
+
+
+def test_the_default_preload_starts_and_builds(live: ModuleType, tiny: Path) -> None:
+    with live.WarmSphinx(output=subprocess.DEVNULL) as sphinx:
+        assert sphinx.warm
+        assert sphinx.build(args(tiny)) == 0
+    assert fact(tiny) == "first"
+
+
+def test_sphinx_autobuild_builds_through_the_warm_process_and_runs_other_commands_itself(
+    live: ModuleType, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sphinx_autobuild import build  # type: ignore[import-untyped]
+
+    monkeypatch.setattr(build, "subprocess", build.subprocess)  # put back after the test
+
+    class Recorder:
+        """Record the builds asked for; fail the second."""
+
+        def __init__(self) -> None:
+            self.calls: list[list[str]] = []
+
+        def build(self, args: list[str]) -> int:
+            self.calls.append(args)
+            return 0 if len(self.calls) == 1 else 2
+
+    recorder = Recorder()
+    live.use_in_autobuild(recorder)
+    marker = tiny.parent / "pre-build-ran"
+    pre_build = [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]
+    builder = build.Builder(
+        args(tiny), url_host="127.0.0.1:0", pre_build_commands=[pre_build], post_build_commands=[]
+    )
+    builder(changed_paths=[])
+    assert recorder.calls == [args(tiny)]
+    assert marker.is_file()  # sphinx-autobuild's own pre-build command, run as a process
+    builder(changed_paths=[])  # a failed build: sphinx-autobuild reports it and goes on
+    assert len(recorder.calls) == 2
+
+
+def test_sphinx_args_reads_the_command_sphinx_autobuild_runs(live: ModuleType) -> None:
+    python = sys.executable
+    assert live.sphinx_args([python, "-m", "sphinx", "build", "-b", "html"]) == ["-b", "html"]
+    assert live.sphinx_args([python, "-m", "sphinx", "-b", "html"]) == ["-b", "html"]
+    assert live.sphinx_args(["make", "html"]) is None
