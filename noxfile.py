@@ -392,9 +392,11 @@ def docs_live(session: nox.Session) -> None:
     """Serve the site on localhost and rebuild it on every change.
 
     sphinx-autobuild serves and watches; every rebuild is forked from a process that
-    has imported Sphinx, torch and matplotlib once (docs/live.py). It shares the
-    English build's caches with ``nox -s docs``: after one of those, the first rebuild
-    runs no example.
+    has imported Sphinx, torch and matplotlib once (docs/live.py). Only the English
+    edition is rebuilt. Warnings show but do not stop a rebuild, so its doctrees are
+    its own (``doctrees-live``): a page it read with a warning is read again by the
+    next strict build, which fails on it. The examples' outputs are shared with
+    ``nox -s docs``: after one of those, the first rebuild runs no example.
     """
     shared_env(session)
     ignores: list[str] = []
@@ -408,7 +410,7 @@ def docs_live(session: nox.Session) -> None:
         "html",
         "-n",
         "-d",
-        str(BUILD / "doctrees"),
+        str(BUILD / "doctrees-live"),
         *ignores,
         "--watch",
         str(ROOT / "rnnstate"),

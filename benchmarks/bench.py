@@ -11,10 +11,11 @@ Figures and goals:
 - ``noop_rebuild_s``: a rebuild with nothing changed; < 3 s, zero examples run.
 - ``one_example_edited_runs`` / ``package_edited_runs``: examples run after editing
   one example (goal 1) or the package (goal: every example that imports it).
-- ``edit_loop_s``: saving an edited example to its rebuilt page on disk, in an
-  incremental build as ``docs-live`` makes it (forked from its warm process,
-  docs/live.py); ``edit_loop_cold_s``: the same rebuild as a new ``python -m sphinx``
-  process, as sphinx-autobuild alone would make it; ``edit_loop_overhead_s`` is
+- ``edit_loop_s``: an edited example's incremental rebuild as ``docs-live`` makes it,
+  forked from its warm process (docs/live.py), from the saved edit to the end of the
+  build, its page on disk (the file watcher's delay is not counted);
+  ``edit_loop_cold_s``: the same rebuild as a new ``python -m sphinx`` process, as
+  sphinx-autobuild alone would make it; ``edit_loop_overhead_s`` is
   ``edit_loop_s`` minus the example's own run time (``python example.py``); goal
   <= 2 s.
 - ``ci_s``: a fresh clone's ``CI=true bash .ci/run`` (only with ``--ci-runs N``: each

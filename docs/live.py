@@ -55,6 +55,9 @@ def serve_builds(preloaded: Sequence[str], requests: IO[str], statuses: IO[str])
     arguments of ``sphinx-build``. Each build's exit status goes to ``statuses``, one
     line each. The children print to this process's stdout and stderr.
     """
+    # docs/conf.py asks for one OpenMP thread before anything in a build runs torch;
+    # torch's OpenMP reads the setting when torch is imported, which here is now.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     for name in preloaded:
         with contextlib.suppress(ImportError):  # not installed: each build imports its own
             importlib.import_module(name)
@@ -181,12 +184,17 @@ def use_in_autobuild(sphinx: WarmSphinx) -> None:
     build.subprocess = SimpleNamespace(run=run, CalledProcessError=subprocess.CalledProcessError)
 
 
+def from_environment(environ: Mapping[str, str]) -> WarmSphinx:
+    """Give docs-live's builder: a new process for each build if RNNSTATE_COLD_REBUILDS=1."""
+    return WarmSphinx(cold=environ.get("RNNSTATE_COLD_REBUILDS") == "1")
+
+
 def main(argv: Sequence[str]) -> None:
     """Run sphinx-autobuild with ``argv``, rebuilding from a warm process."""
     from sphinx_autobuild.__main__ import main as autobuild  # type: ignore[import-untyped]
 
     os.environ.setdefault("MPLBACKEND", "agg")  # before the warm process imports matplotlib
-    with WarmSphinx(cold=os.environ.get("RNNSTATE_COLD_REBUILDS") == "1") as sphinx:
+    with from_environment(os.environ) as sphinx:
         use_in_autobuild(sphinx)
         autobuild(list(argv))
 

@@ -8,6 +8,7 @@ process ran a build and whether an edit reached it.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -137,11 +138,32 @@ def test_only_pinned_packages_are_preloaded_never_the_project_s_own_modules(
         assert top not in {"rnnstate", "conf", "keras"}
 
 
-def test_the_default_preload_starts_and_builds(live: ModuleType, tiny: Path) -> None:
-    with live.WarmSphinx(output=subprocess.DEVNULL) as sphinx:
-        assert sphinx.warm
-        assert sphinx.build(args(tiny)) == 0
-    assert fact(tiny) == "first"
+THREADS = """
+import torch
+from pathlib import Path
+Path(__file__).with_name("threads.txt").write_text(str(torch.get_num_threads()))
+"""
+
+
+def test_torch_runs_a_rebuild_on_as_many_threads_as_in_a_new_sphinx_process(
+    live: ModuleType, tiny: Path
+) -> None:
+    # docs/conf.py asks for one OpenMP thread before a build runs torch; in the warm
+    # process torch is imported before any conf.py runs.
+    conf = (ROOT / "docs" / "conf.py").read_text()
+    assert 'os.environ.setdefault("OMP_NUM_THREADS", "1")' in conf
+    (tiny / "conf.py").write_text(
+        'import os\nos.environ.setdefault("OMP_NUM_THREADS", "1")\n' + CONF + THREADS
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}  # as a shell has it
+    threads = {}
+    for cold in (True, False):
+        with live.WarmSphinx(cold=cold, env=env, output=subprocess.DEVNULL) as sphinx:
+            assert sphinx.warm is not cold
+            assert sphinx.build(args(tiny, f"cold-{cold}")) == 0
+        threads[cold] = (tiny / "threads.txt").read_text()
+    assert threads[False] == threads[True] == "1"
+    assert fact(tiny, "cold-False") == "first"  # the default preload builds
 
 
 def test_sphinx_autobuild_builds_through_the_warm_process_and_runs_other_commands_itself(
@@ -180,3 +202,10 @@ def test_sphinx_args_reads_the_command_sphinx_autobuild_runs(live: ModuleType) -
     assert live.sphinx_args([python, "-m", "sphinx", "build", "-b", "html"]) == ["-b", "html"]
     assert live.sphinx_args([python, "-m", "sphinx", "-b", "html"]) == ["-b", "html"]
     assert live.sphinx_args(["make", "html"]) is None
+
+
+def test_rnnstate_cold_rebuilds_1_makes_every_rebuild_a_new_process(live: ModuleType) -> None:
+    with live.from_environment({"RNNSTATE_COLD_REBUILDS": "1"}) as sphinx:
+        assert not sphinx.warm
+    with live.from_environment({"RNNSTATE_COLD_REBUILDS": "0"}) as sphinx:
+        assert sphinx.warm
