@@ -7,7 +7,7 @@ process ran a build and whether an edit reached it.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import re
 import subprocess
@@ -34,14 +34,9 @@ INDEX = "Tiny\n====\n\nThe fact is |fact|.\n"
 
 
 def load_live() -> ModuleType:
-    """Import docs/live.py as docs-live runs it."""
-    sys.path.insert(0, str(ROOT / "docs"))  # where the warm process imports it from
-    spec = importlib.util.spec_from_file_location("live", ROOT / "docs" / "live.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Import docs/live.py from docs/, where the warm process imports it from too."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    return importlib.import_module("live")
 
 
 @pytest.fixture(scope="module")
