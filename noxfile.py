@@ -391,8 +391,9 @@ def translations(session: nox.Session) -> None:
 def docs_live(session: nox.Session) -> None:
     """Serve the site on localhost and rebuild it on every change.
 
-    sphinx-autobuild serves and watches; every rebuild is forked from a process that
-    has imported Sphinx, torch and matplotlib once (docs/live.py). Only the English
+    sphinx-autobuild serves and watches; where its worker processes are forked (Linux,
+    Python 3.13 or older), every rebuild is forked from a process that has imported
+    Sphinx, torch and matplotlib once (docs/live.py). Only the English
     edition is rebuilt. Warnings show but do not stop a rebuild, so its doctrees are
     its own (``doctrees-live``): a page it read with a warning is read again by the
     next strict build, which fails on it. The examples' outputs are shared with

@@ -14,12 +14,18 @@ seen. The preloaded packages change only with the pins, which remake the shared
 environment: docs-live is then started again anyway. Keras is not preloaded: it
 picks its backend when it is imported, and the examples choose it first.
 
-Where fork is missing (Windows), or with ``RNNSTATE_COLD_REBUILDS=1``, every rebuild
-is a new process, as in sphinx-autobuild.
+sphinx-autobuild runs every rebuild after the first in a worker process of its own
+(``concurrent.futures.ProcessPoolExecutor``), which reaches the warm process only when
+it is forked from this one, with the pipes and the patched ``subprocess`` it inherits:
+so on Linux with Python 3.13 or older. Where workers are started otherwise (macOS;
+Python 3.14, whose default is forkserver), every rebuild after the first is a new
+process; where fork is missing (Windows), or with ``RNNSTATE_COLD_REBUILDS=1``, every
+rebuild is, as in sphinx-autobuild.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import json
@@ -66,12 +72,15 @@ def serve_builds(preloaded: Sequence[str], requests: IO[str], statuses: IO[str])
     for line in requests:
         cwd, *args = json.loads(line)
         pid = os.fork()
-        if pid == 0:  # the child: one build, then out without running the parent's exits
+        if pid == 0:  # the child: one build, then out as a sphinx-build process ends
             status = 1
             try:
                 os.chdir(cwd)
                 status = build_main(args)
             finally:
+                # The exit handlers, so that what the build started ends with it (the
+                # multiprocessing Manager of sphinx-sitemap would outlive it otherwise).
+                atexit._run_exitfuncs()
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(status)

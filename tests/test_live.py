@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from importlib.metadata import packages_distributions
 from pathlib import Path
@@ -204,3 +205,26 @@ def test_rnnstate_cold_rebuilds_1_makes_every_rebuild_a_new_process(live: Module
         assert not sphinx.warm
     with live.from_environment({"RNNSTATE_COLD_REBUILDS": "0"}) as sphinx:
         assert sphinx.warm
+
+
+MANAGER = """
+from multiprocessing import Manager
+links = Manager()  # as sphinx-sitemap keeps its queue of pages
+links.Queue()
+with open(os.path.join(os.path.dirname(__file__), "manager.txt"), "w") as record:
+    record.write(str(links._process.pid))
+"""
+
+
+def test_what_a_build_starts_ends_with_it(warm: object, tiny: Path) -> None:
+    (tiny / "conf.py").write_text(CONF + MANAGER)
+    assert warm.build(args(tiny)) == 0  # type: ignore[attr-defined]
+    manager = int((tiny / "manager.txt").read_text())
+    for _ in range(50):
+        try:
+            os.kill(manager, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(manager, 9)
+    pytest.fail(f"the build's multiprocessing Manager (pid {manager}) outlived it")
