@@ -106,8 +106,8 @@ def audit_every_page(
         context.add_init_script(f"localStorage.setItem('theme', '{scheme}')")
         context.add_init_script(path=axe)
         context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), _offline)
-        # Two tabs take turns: one loads its next page while axe runs in the other
-        # (each tab has a renderer process of its own, so both cores work).
+        # Two tabs take turns: one loads its next page while axe runs in the other, so
+        # that the browser can use both cores (benchmarks/README.md has the timings).
         tabs = [context.new_page(), context.new_page()]
         auditing: dict[int, str] = {}  # tab -> the page axe is running on in it
 
