@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 import tarfile
 from collections.abc import Iterator
@@ -27,6 +28,11 @@ SITE = BUILD / "html"
 GENERATED = [BUILD, DOCS / "auto_examples", DOCS / "gen_modules"]
 GENERATED_FILES = [DOCS / "sg_execution_times.rst", DOCS / "sg_api_usage.rst"]
 SITETESTS = ROOT / "sitetests"
+# What the last successful build of the site was built from (site_inputs), and the lock
+# that lets one session at a time build it: sessions that test the site may run side by
+# side (.ci/run runs them so), and each first brings the site up to date.
+SITE_INPUTS = BUILD / "site-inputs.sha256"
+SITE_LOCK = ROOT / ".nox" / "site.lock"
 
 nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.error_on_missing_interpreters = True
@@ -205,6 +211,32 @@ def sphinx(session: nox.Session, *args: str, doctrees: Path) -> None:
         raise
 
 
+def site_inputs(*args: str) -> str | None:
+    """Fingerprint what the site is built from, or give None where git cannot list it.
+
+    Every file git lists (tracked, or new and not ignored; its path and its bytes), the
+    stamp of the shared environment (the pins, the Python) and the build's own
+    arguments: a conservative superset of the build's inputs, so that an edit to any
+    file of the checkout brings an incremental build, as before this fingerprint.
+    """
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        listed = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT, capture_output=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    digest = hashlib.sha256(f"{shared_stamp()}{args!r}".encode())
+    for name in sorted(set(listed.split(b"\0")) - {b""}):
+        path = ROOT / os.fsdecode(name)
+        content = hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"gone"
+        digest.update(name + b"\0" + content)
+    return digest.hexdigest() + "\n"
+
+
 def build_site(session: nox.Session, *args: str, clean: bool = True) -> None:
     """Build the site, both editions, warnings as errors; from scratch unless ``clean=False``.
 
@@ -214,6 +246,14 @@ def build_site(session: nox.Session, *args: str, clean: bool = True) -> None:
     incremental build (``clean=False``) reads again only what changed and runs again
     only the examples whose inputs changed (the fingerprints of fresh_gallery.py).
     """
+    with locked(SITE_LOCK):
+        _build_site(session, *args, clean=clean)
+
+
+def _build_site(session: nox.Session, *args: str, clean: bool) -> None:
+    """Build the site (see ``build_site``); the caller holds ``SITE_LOCK``."""
+    inputs = site_inputs(*args)  # before the build: an edit made during it is seen next time
+    SITE_INPUTS.unlink(missing_ok=True)  # a build that fails leaves no fingerprint
     if clean:
         for folder in GENERATED:
             shutil.rmtree(folder, ignore_errors=True)
@@ -225,6 +265,8 @@ def build_site(session: nox.Session, *args: str, clean: bool = True) -> None:
     chinese = ["-D", "language=zh_CN"]
     sphinx(session, "-b", "html", *chinese, *args, str(DOCS), str(SITE / "zh_CN"),
            doctrees=BUILD / "doctrees-zh_CN")  # fmt: skip
+    if inputs is not None:
+        SITE_INPUTS.write_text(inputs)
     session.log(f"The site is at {(SITE / 'index.html').resolve()}")
     session.log(f"Its Chinese edition is at {(SITE / 'zh_CN' / 'index.html').resolve()}")
 
@@ -237,11 +279,18 @@ def site_is_built() -> bool:
 def refresh_site(session: nox.Session) -> None:
     """Bring the built site up to date with the checkout, or build it if there is none.
 
-    Every session that tests the site calls this, so that none tests a stale one: an
-    incremental build of both editions, which with nothing changed runs no example
-    and takes a few seconds.
+    Every session that tests the site calls this, so that none tests a stale one. A
+    site built by a strict build from the very files of the checkout (the same
+    ``site_inputs``) is left as it is; otherwise an incremental build of both editions,
+    which with little changed runs no example and takes a few seconds. One session at
+    a time: another waits, then finds the site up to date.
     """
-    build_site(session, clean=not site_is_built())
+    with locked(SITE_LOCK):
+        inputs = SITE_INPUTS.read_text() if SITE_INPUTS.is_file() else None
+        if site_is_built() and inputs is not None and inputs == site_inputs():
+            session.log("The built site is up to date: built from the files of this checkout")
+            return
+        _build_site(session, clean=not site_is_built())
 
 
 @nox.session(venv_backend="none")
@@ -400,6 +449,8 @@ def docs_live(session: nox.Session) -> None:
     ``nox -s docs``: after one of those, the first rebuild runs no example.
     """
     shared_env(session)
+    # Its rebuilds write into the site without -W: the next strict session builds again.
+    SITE_INPUTS.unlink(missing_ok=True)
     ignores: list[str] = []
     for path in [*GENERATED, *GENERATED_FILES]:
         ignores += ["--ignore", str(path)]
