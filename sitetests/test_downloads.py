@@ -229,6 +229,25 @@ def installed_from(page: Page, environments: Environments, folder: Path) -> Path
     return environments.install(page.command, folder)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def environments_made_side_by_side(
+    pages: dict[str, Page], environments: Environments, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Have each pytest-xdist worker make a different environment (and its kernel) first.
+
+    Otherwise both workers start on pages of the same command, and one waits for the
+    other's ``pip install`` for most of a minute, then again for the next environment.
+    A worker makes every ``count``-th distinct environment, counting from its number;
+    the tests then find them made (or wait on the file lock for the other worker's).
+    """
+    distinct = list({(p.command, p.wheel, p.constraints): p for p in pages.values()}.values())
+    number = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    for page in distinct[number::count]:
+        files = tmp_path_factory.mktemp("files")
+        environments.kernel(installed_from(page, environments, files), files)
+
+
 def test_the_site_has_gallery_pages(site: Path) -> None:
     assert len(PAGES) >= 13, PAGES
 
