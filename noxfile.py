@@ -28,11 +28,15 @@ SITE = BUILD / "html"
 GENERATED = [BUILD, DOCS / "auto_examples", DOCS / "gen_modules"]
 GENERATED_FILES = [DOCS / "sg_execution_times.rst", DOCS / "sg_api_usage.rst"]
 SITETESTS = ROOT / "sitetests"
-# What the last successful build of the site was built from (site_inputs), and the lock
-# that lets one session at a time build it: sessions that test the site may run side by
-# side (.ci/run runs them so), and each first brings the site up to date.
+# What the last successful strict build of the site was built from (site_inputs) and what
+# it left in the site (site_state); and the lock that the sessions which build the site
+# take, so that two of them started at once do not build it together.
 SITE_INPUTS = BUILD / "site-inputs.sha256"
 SITE_LOCK = ROOT / ".nox" / "site.lock"
+# The environment variables that docs/conf.py and docs/_ext read (tests/test_noxfile.py
+# fails when they read one that is not listed here).
+BUILD_VARIABLES = ("OMP_NUM_THREADS", "READTHEDOCS_CANONICAL_URL", "RNNSTATE_BASE_URL",
+                   "SOURCE_DATE_EPOCH")  # fmt: skip
 
 nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.error_on_missing_interpreters = True
@@ -214,26 +218,58 @@ def sphinx(session: nox.Session, *args: str, doctrees: Path) -> None:
 def site_inputs(*args: str) -> str | None:
     """Fingerprint what the site is built from, or give None where git cannot list it.
 
-    Every file git lists (tracked, or new and not ignored; its path and its bytes), the
-    stamp of the shared environment (the pins, the Python) and the build's own
-    arguments: a conservative superset of the build's inputs, so that an edit to any
-    file of the checkout brings an incremental build, as before this fingerprint.
+    Every file git lists in this checkout (tracked, or new and not ignored by the
+    project's .gitignore files): its path, size, modification time and bytes; the
+    distributions installed in the shared environment and its stamp; the environment
+    variables the build reads; and the build's own arguments. A conservative superset
+    of the build's inputs: an edit to any file of the checkout, even one undone since,
+    changes it.
     """
     git = shutil.which("git")
     if git is None:
         return None
+
+    def listed(*command: str) -> bytes:
+        done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [git, *command], cwd=ROOT, capture_output=True, check=True
+        )
+        return done.stdout
+
     try:
-        listed = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-            [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT, capture_output=True, check=True,
-        ).stdout  # fmt: skip
+        top = Path(os.fsdecode(listed("rev-parse", "--show-toplevel").strip()))
+        names = listed("ls-files", "-z", "--cached", "--others",
+                       "--exclude-per-directory=.gitignore")  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return None
-    digest = hashlib.sha256(f"{shared_stamp()}{args!r}".encode())
-    for name in sorted(set(listed.split(b"\0")) - {b""}):
+    if top.resolve() != ROOT.resolve():  # not a repository of its own: git lists another's
+        return None
+    installed = sorted(path.name for pattern in ("lib/python*/site-packages/*.dist-info",
+                                                 "Lib/site-packages/*.dist-info")
+                       for path in SHARED.glob(pattern))  # fmt: skip
+    variables = {name: os.environ.get(name) for name in BUILD_VARIABLES}
+    digest = hashlib.sha256(f"{shared_stamp()}{installed}{variables}{args!r}".encode())
+    for name in sorted(set(names.split(b"\0")) - {b""}):
         path = ROOT / os.fsdecode(name)
-        content = hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"gone"
-        digest.update(name + b"\0" + content)
+        digest.update(name + b"\0")
+        if path.is_file():
+            status = path.stat()
+            digest.update(f"{status.st_size} {status.st_mtime_ns}".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest() + "\n"
+
+
+def site_state() -> str:
+    """Fingerprint the built site itself: every file's path, size and modification time.
+
+    A build that writes into the site without leaving a fingerprint (docs-live), or a
+    file changed or removed by hand, changes it.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(SITE.rglob("*")):
+        if path.is_file():
+            status = path.stat()
+            line = f"{path.relative_to(SITE).as_posix()} {status.st_size} {status.st_mtime_ns}\n"
+            digest.update(line.encode())
     return digest.hexdigest() + "\n"
 
 
@@ -252,7 +288,7 @@ def build_site(session: nox.Session, *args: str, clean: bool = True) -> None:
 
 def _build_site(session: nox.Session, *args: str, clean: bool) -> None:
     """Build the site (see ``build_site``); the caller holds ``SITE_LOCK``."""
-    inputs = site_inputs(*args)  # before the build: an edit made during it is seen next time
+    inputs = site_inputs(*args)
     SITE_INPUTS.unlink(missing_ok=True)  # a build that fails leaves no fingerprint
     if clean:
         for folder in GENERATED:
@@ -265,8 +301,9 @@ def _build_site(session: nox.Session, *args: str, clean: bool) -> None:
     chinese = ["-D", "language=zh_CN"]
     sphinx(session, "-b", "html", *chinese, *args, str(DOCS), str(SITE / "zh_CN"),
            doctrees=BUILD / "doctrees-zh_CN")  # fmt: skip
-    if inputs is not None:
-        SITE_INPUTS.write_text(inputs)
+    # Only if nothing changed while it ran: an edit made then is seen by the next session.
+    if inputs is not None and site_inputs(*args) == inputs:
+        SITE_INPUTS.write_text(inputs + site_state())
     session.log(f"The site is at {(SITE / 'index.html').resolve()}")
     session.log(f"Its Chinese edition is at {(SITE / 'zh_CN' / 'index.html').resolve()}")
 
@@ -280,17 +317,25 @@ def refresh_site(session: nox.Session) -> None:
     """Bring the built site up to date with the checkout, or build it if there is none.
 
     Every session that tests the site calls this, so that none tests a stale one. A
-    site built by a strict build from the very files of the checkout (the same
-    ``site_inputs``) is left as it is; otherwise an incremental build of both editions,
-    which with little changed runs no example and takes a few seconds. One session at
-    a time: another waits, then finds the site up to date.
+    site that a strict build without extra arguments made from the very files of this
+    checkout (``site_inputs``), and that nothing has written to since (``site_state``),
+    is left as it is; otherwise an incremental build of both editions, which with little
+    changed runs no example and takes a few seconds. The sessions that build take
+    ``SITE_LOCK`` (POSIX): one that waited for another's build finds the site up to
+    date if that build succeeded and nothing changed since it began.
     """
     with locked(SITE_LOCK):
-        inputs = SITE_INPUTS.read_text() if SITE_INPUTS.is_file() else None
-        if site_is_built() and inputs is not None and inputs == site_inputs():
-            session.log("The built site is up to date: built from the files of this checkout")
-            return
-        _build_site(session, clean=not site_is_built())
+        _refresh_site(session)
+
+
+def _refresh_site(session: nox.Session) -> None:
+    """Bring the site up to date (see ``refresh_site``); the caller holds ``SITE_LOCK``."""
+    stored = SITE_INPUTS.read_text() if SITE_INPUTS.is_file() else None
+    inputs = site_inputs()
+    if site_is_built() and inputs is not None and stored == inputs + site_state():
+        session.log("The built site is up to date: built from the files of this checkout")
+        return
+    _build_site(session, clean=not site_is_built())
 
 
 @nox.session(venv_backend="none")
@@ -416,10 +461,11 @@ def translations(session: nox.Session) -> None:
     from docs/locale/extract_strings.py.
     """
     shared_env(session)
-    refresh_site(session)
     pot = BUILD / "gettext"
-    shutil.rmtree(pot, ignore_errors=True)
-    sphinx(session, "-b", "gettext", str(DOCS), str(pot), doctrees=BUILD / "doctrees-gettext")
+    with locked(SITE_LOCK):  # the gettext build reads the gallery that the site's build writes
+        _refresh_site(session)
+        shutil.rmtree(pot, ignore_errors=True)
+        sphinx(session, "-b", "gettext", str(DOCS), str(pot), doctrees=BUILD / "doctrees-gettext")
     run(session, "python", str(DOCS / "locale" / "extract_strings.py"), str(pot / "extensions.pot"))
     for stale in pot.rglob("sg_execution_times.pot"):
         stale.unlink()
@@ -449,7 +495,8 @@ def docs_live(session: nox.Session) -> None:
     ``nox -s docs``: after one of those, the first rebuild runs no example.
     """
     shared_env(session)
-    # Its rebuilds write into the site without -W: the next strict session builds again.
+    # Its rebuilds write into the site without -W (and without SITE_LOCK): the next
+    # session that tests the site builds it again, strictly.
     SITE_INPUTS.unlink(missing_ok=True)
     ignores: list[str] = []
     for path in [*GENERATED, *GENERATED_FILES]:

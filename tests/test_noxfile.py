@@ -7,6 +7,8 @@ that tells a session the built site is up to date.
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
 import subprocess
 import threading
 from pathlib import Path
@@ -109,17 +111,22 @@ def test_every_group_of_pyproject_is_in_the_shared_environment(noxfile: ModuleTy
 # -- the built site's fingerprint -------------------------------------------------------
 
 
+def commit_all(root: Path) -> None:
+    """Make ``root`` a git repository holding its files in one commit."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "."], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "start"], cwd=root, check=True)
+
+
 @pytest.fixture
 def checkout(noxfile: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Make a git checkout with a page, an ignored folder and a built site; point noxfile at it."""
     root = tmp_path / "checkout"
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "index.md").write_text("# Title\n")
-    (root / ".gitignore").write_text("docs/_build/\n")
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
-    subprocess.run([*git, "add", "."], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "start"], cwd=root, check=True)
+    (root / ".gitignore").write_text("docs/_build/\n.nox/\n")
+    commit_all(root)
     build = root / "docs" / "_build"
     for edition in ("", "zh_CN/"):
         (build / "html" / edition).mkdir(parents=True, exist_ok=True)
@@ -130,6 +137,7 @@ def checkout(noxfile: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(noxfile, "GENERATED", [build, root / "docs" / "auto_examples"])
     monkeypatch.setattr(noxfile, "GENERATED_FILES", [root / "docs" / "sg_execution_times.rst"])
     monkeypatch.setattr(noxfile, "SITE", build / "html")
+    monkeypatch.setattr(noxfile, "SHARED", root / ".nox" / "shared")
     monkeypatch.setattr(noxfile, "SITE_INPUTS", build / "site-inputs.sha256")
     monkeypatch.setattr(noxfile, "SITE_LOCK", root / ".nox" / "site.lock")
     monkeypatch.setattr(noxfile, "shared_stamp", lambda: "the shared environment\n")
@@ -172,6 +180,59 @@ def test_a_deleted_tracked_file_changes_the_site_inputs(
     assert noxfile.site_inputs() != first
 
 
+def test_an_edit_undone_since_still_changes_the_site_inputs(
+    noxfile: ModuleType, checkout: Path
+) -> None:
+    page = checkout / "docs" / "index.md"
+    first = noxfile.site_inputs()
+    page.write_text(page.read_text())  # the same bytes, written again (by an edit undone)
+    status = page.stat()
+    os.utime(page, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
+    assert noxfile.site_inputs() != first
+
+
+def test_a_variable_the_build_reads_changes_the_site_inputs(
+    noxfile: ModuleType, checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RNNSTATE_BASE_URL", raising=False)
+    first = noxfile.site_inputs()
+    monkeypatch.setenv("RNNSTATE_BASE_URL", "https://example.org/rnnstate/")
+    assert noxfile.site_inputs() != first
+
+
+def test_every_environment_variable_the_docs_build_reads_is_a_build_variable(
+    noxfile: ModuleType,
+) -> None:
+    read = set()
+    for path in [ROOT / "docs" / "conf.py", *sorted((ROOT / "docs" / "_ext").glob("*.py"))]:
+        text = path.read_text()
+        read |= set(re.findall(r"environ(?:\.get|\.setdefault)?[(\[]\s*\"(\w+)\"", text))
+        read |= set(re.findall(r"getenv\(\s*\"(\w+)\"", text))
+    assert read  # the pattern still finds what the build reads
+    assert read - set(noxfile.BUILD_VARIABLES) == set()
+
+
+def test_a_distribution_installed_by_hand_changes_the_site_inputs(
+    noxfile: ModuleType, checkout: Path
+) -> None:
+    first = noxfile.site_inputs()
+    site_packages = noxfile.SHARED / "lib" / "python3.11" / "site-packages"
+    (site_packages / "sphinx-99.0.dist-info").mkdir(parents=True)
+    assert noxfile.site_inputs() != first
+
+
+def test_a_checkout_inside_another_repository_has_no_fingerprint(
+    noxfile: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outer = tmp_path / "outer"
+    (outer / "vendored" / "docs").mkdir(parents=True)
+    (outer / ".gitignore").write_text("vendored/\n")
+    commit_all(outer)
+    (outer / "vendored" / "docs" / "index.md").write_text("# Title\n")
+    monkeypatch.setattr(noxfile, "ROOT", outer / "vendored")
+    assert noxfile.site_inputs() is None  # git would list the outer repository's files
+
+
 def test_without_git_there_is_no_fingerprint(
     noxfile: ModuleType, checkout: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -204,7 +265,7 @@ def test_a_build_writes_the_fingerprint_and_a_refresh_then_builds_nothing(
     builds = fake_sphinx(noxfile, monkeypatch)
     noxfile.build_site(BuildSession(), clean=False)
     assert len(builds) == 2  # both editions
-    assert noxfile.SITE_INPUTS.read_text() == noxfile.site_inputs()
+    assert noxfile.SITE_INPUTS.read_text() == noxfile.site_inputs() + noxfile.site_state()
     session = BuildSession()
     noxfile.refresh_site(session)
     assert len(builds) == 2
@@ -280,3 +341,27 @@ def test_a_session_that_refreshes_while_another_builds_waits_then_builds_nothing
     assert "up to date" in second.logged[0]
     assert [Path(args[-1]) for args in builds] == [noxfile.SITE, noxfile.SITE / "zh_CN"]
     assert noxfile.SITE.is_relative_to(checkout)
+
+
+def test_a_file_written_into_the_site_after_the_build_makes_the_next_refresh_build(
+    noxfile: ModuleType, checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds = fake_sphinx(noxfile, monkeypatch)
+    noxfile.build_site(BuildSession(), clean=False)
+    (noxfile.SITE / "questions.html").write_text("<p>rebuilt by docs-live</p>")
+    noxfile.refresh_site(BuildSession())
+    assert len(builds) == 4
+
+
+def test_an_edit_made_while_the_site_builds_leaves_no_fingerprint(
+    noxfile: ModuleType, checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = checkout / "docs" / "index.md"
+
+    def edited_meanwhile(_: object, *args: str, **__: object) -> None:
+        write_page(*args)
+        page.write_text("# Title, edited while the site builds\n")
+
+    monkeypatch.setattr(noxfile, "sphinx", edited_meanwhile)
+    noxfile.build_site(BuildSession(), clean=False)
+    assert not noxfile.SITE_INPUTS.exists()
