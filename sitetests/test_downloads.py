@@ -231,19 +231,28 @@ def installed_from(page: Page, environments: Environments, folder: Path) -> Path
 
 @pytest.fixture(scope="session", autouse=True)
 def environments_made_side_by_side(
-    pages: dict[str, Page], environments: Environments, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    pages: dict[str, Page],
+    environments: Environments,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """Have each pytest-xdist worker make a different environment (and its kernel) first.
 
     Otherwise both workers start on pages of the same command, and one waits for the
     other's ``pip install`` for most of a minute, then again for the next environment.
-    A worker makes every ``count``-th distinct environment, counting from its number;
-    the tests then find them made (or wait on the file lock for the other worker's).
+    Of the distinct environments that the selected pages' tests need, a worker makes
+    every ``count``-th, counting from its number; the tests then find them made (or wait
+    on the file lock for the other worker's). The rest are made when first needed.
     """
-    distinct = list({(p.command, p.wheel, p.constraints): p for p in pages.values()}.values())
+    needed: dict[str, Page] = {}  # command -> a page whose note runs it
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "environments" in getattr(item, "fixturenames", ()):
+            page = pages[callspec.params["page"]]
+            needed.setdefault(page.command, page)
     number = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    for page in distinct[number::count]:
+    for page in list(needed.values())[number::count]:
         files = tmp_path_factory.mktemp("files")
         environments.kernel(installed_from(page, environments, files), files)
 
